@@ -1,0 +1,107 @@
+// The internal shapes every source translates into at the edge. Nothing past the edge knows
+// whether Flux, Argo CD or Keptn's push or pull path produced them.
+
+export interface ServiceKey {
+  project: string
+  stage: string
+  service: string
+}
+
+/** A Keptn `sh.keptn.event.deployment.triggered` we have taken on. */
+export interface TriggeredDeployment extends ServiceKey {
+  triggeredId: string
+  keptnContext: string
+  /** Expected version (image tag or a version label), normalised, when Keptn named one. */
+  version?: string
+  /** Expected git commit (full or abbreviated sha), when known. */
+  commit?: string
+  image?: string
+  deploymentStrategy?: string
+  labels?: Record<string, string>
+  receivedAt: number
+  deadline: number
+}
+
+export type Outcome = 'success' | 'failure' | 'none'
+
+/** The Kubernetes object a GitOps tool reported on. */
+export interface ObjectRef {
+  kind: string
+  namespace: string
+  name: string
+  apiVersion?: string
+  uid?: string
+}
+
+/** What a GitOps tool reported, translated from its own wire format. */
+export interface DeploymentResult {
+  source: 'flux' | 'argocd'
+  object: ObjectRef
+  outcome: Outcome
+  reason: string
+  message: string
+  /** Versions this result is evidence of (chart version, app version, image tags), normalised. */
+  versions: string[]
+  /** The git commit sha this result deployed, when the revision names one. */
+  commit?: string
+  /** The revision as the tool wrote it, for messages and labels. */
+  revision?: string
+  /** Key/value metadata (Flux event metadata, Argo CD annotations) used by mapping. */
+  metadata: Record<string, string>
+  /** Labels of the object when the source carries them (Argo CD does, Flux never). */
+  labels?: Record<string, string>
+  /** When the tool says the event happened (ms since epoch). */
+  occurredAt: number
+  /** Identity of this delivery: equal for retried deliveries of the same event. */
+  deliveryId: string
+}
+
+/** The answer to a finished deployment, as Keptn will see it in `.finished` data. */
+export interface FinishedResult {
+  status: 'succeeded' | 'errored' | 'unknown'
+  result: 'pass' | 'warning' | 'fail'
+  message: string
+  deploymentNames: string[]
+  gitCommit?: string
+  revision?: string
+  source: string
+  finishedAt: number
+}
+
+/** A sequence to trigger in Keptn after a GitOps-first deployment. */
+export interface SequenceTrigger extends ServiceKey {
+  sequence: string
+  keptnContext: string
+  revision: string
+  labels: Record<string, string>
+  createdAt: number
+}
+
+export type OutboxEntry =
+  | { id: string, kind: 'started', pending: TriggeredDeployment, attempts?: DeliveryAttempt[] }
+  | { id: string, kind: 'finished', pending: TriggeredDeployment, result: FinishedResult, attempts?: DeliveryAttempt[] }
+  | { id: string, kind: 'trigger', trigger: SequenceTrigger, attempts?: DeliveryAttempt[] }
+
+export interface DeliveryAttempt {
+  at: number
+  status?: number
+  message: string
+}
+
+export interface DeadLetter {
+  entry: OutboxEntry
+  attempts: DeliveryAttempt[]
+  deadAt: number
+}
+
+/** A recent outcome shown on the status page and in /api/v1/deployments. */
+export interface RecentOutcome extends ServiceKey {
+  triggeredId?: string
+  keptnContext: string
+  kind: 'finished' | 'trigger' | 'timeout'
+  status?: string
+  result?: string
+  revision?: string
+  message: string
+  at: number
+}

@@ -1,0 +1,96 @@
+import type {
+  DeadLetter, DeliveryAttempt, FinishedResult, OutboxEntry, RecentOutcome, SequenceTrigger,
+  ServiceKey, TriggeredDeployment
+} from '../core/types.js'
+
+export interface ResolveRequest {
+  key: ServiceKey
+  deliveryId: string
+  /** Versions the result is evidence of, normalised (see core/versions.ts). */
+  versions: string[]
+  commit?: string
+  finished: FinishedResult
+  /** Given when GitOps-first triggering applies: sent when no pending deployment is found. */
+  trigger?: SequenceTrigger
+  dedupeTtlMs: number
+  now: number
+}
+
+export type ResolveAnswer =
+  | { status: 'duplicate' }
+  | { status: 'finished', triggeredId: string, keptnContext: string }
+  | { status: 'triggered', keptnContext: string }
+  | { status: 'already-triggered' }
+  | { status: 'no-pending' }
+
+export interface StoreSnapshot {
+  pending: TriggeredDeployment[]
+  pendingCount: number
+  recent: RecentOutcome[]
+  deadLetters: DeadLetter[]
+  outboxDepth: number
+}
+
+/**
+ * Every state change the bridge makes. Each method is atomic on its own: two replicas calling
+ * the same method with the same arguments at once get one effect.
+ */
+export interface Store {
+  readonly kind: 'redis' | 'memory'
+  /** Takes a triggered deployment on and enqueues its `.started`; false if its id was seen before. */
+  addTriggered (td: TriggeredDeployment, retentionMs: number, now: number): Promise<boolean>
+  /** De-duplicates a delivery, claims the matching pending deployment and enqueues its answer. */
+  resolve (req: ResolveRequest): Promise<ResolveAnswer>
+  /** Claims pending deployments whose deadline has passed and enqueues their failed `.finished`. */
+  expire (now: number, finished: (td: TriggeredDeployment) => FinishedResult, limit: number): Promise<TriggeredDeployment[]>
+  /** Leases due outbox entries for delivery; a lease not acknowledged within leaseMs is handed out again. */
+  lease (now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>
+  ack (entry: OutboxEntry): Promise<void>
+  /** Reschedules a leased entry; does nothing if another worker already settled it. */
+  retry (entry: OutboxEntry, dueAt: number): Promise<void>
+  deadLetter (entry: OutboxEntry, attempts: DeliveryAttempt[], now: number): Promise<void>
+  snapshot (limit: number): Promise<StoreSnapshot>
+  /** True when the store can take writes now. */
+  ready (): boolean
+  close (): Promise<void>
+}
+
+export const recentLimit = 50
+
+export function serviceKeyString (key: ServiceKey): string {
+  return [key.project, key.stage, key.service].map(encodeURIComponent).join('/')
+}
+
+export function toRecent (entry: OutboxEntry): RecentOutcome {
+  if (entry.kind === 'trigger') {
+    const t = entry.trigger
+    return {
+      project: t.project,
+      stage: t.stage,
+      service: t.service,
+      keptnContext: t.keptnContext,
+      kind: 'trigger',
+      revision: t.revision,
+      message: `triggered ${t.stage}.${t.sequence}`,
+      at: t.createdAt
+    }
+  }
+  const p = entry.pending
+  if (entry.kind === 'started') throw new Error('a started entry is not an outcome')
+  const r = entry.result
+  return {
+    project: p.project,
+    stage: p.stage,
+    service: p.service,
+    triggeredId: p.triggeredId,
+    keptnContext: p.keptnContext,
+    kind: r.source === 'deadline' ? 'timeout' : 'finished',
+    status: r.status,
+    result: r.result,
+    revision: r.revision,
+    message: r.message,
+    at: r.finishedAt
+  }
+}
+
+export type { DeliveryAttempt }
