@@ -43,7 +43,10 @@ export interface Store {
   resolve (req: ResolveRequest): Promise<ResolveAnswer>
   /** Claims pending deployments whose deadline has passed and enqueues their failed `.finished`. */
   expire (now: number, finished: (td: TriggeredDeployment) => FinishedResult, limit: number): Promise<TriggeredDeployment[]>
-  /** Leases due outbox entries for delivery; a lease not acknowledged within leaseMs is handed out again. */
+  /**
+   * Leases due outbox entries (up to limit per shard) for delivery; a lease not settled within
+   * leaseMs is handed out again.
+   */
   lease (now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>
   ack (entry: OutboxEntry): Promise<void>
   /** Reschedules a leased entry; does nothing if another worker already settled it. */

@@ -1,0 +1,170 @@
+import { Value } from '@sinclair/typebox/value'
+import { Config } from '../schemas/config.js'
+import { parseDuration } from './core/duration.js'
+
+export type { Config }
+
+/** A bad configuration value: the message names the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID'
+}
+
+type Env = Record<string, string | undefined>
+
+const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount'
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Reads one variable; empty values count as unset. */
+function reader (env: Env) {
+  const raw = (name: string): string | undefined => {
+    const value = env[name]?.trim()
+    return value === '' ? undefined : value
+  }
+  const fail = (name: string, why: string, shown = true): never => {
+    throw new ConfigError(shown ? `${name}=${raw(name)}: ${why}` : `${name}: ${why}`)
+  }
+  return {
+    raw,
+    fail,
+    str: (name: string, fallback: string) => raw(name) ?? fallback,
+    duration (name: string, fallback: string): number {
+      const ms = parseDuration(raw(name) ?? fallback)
+      return ms ?? fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
+    },
+    port (name: string, fallback: number): number {
+      const value = raw(name)
+      if (value === undefined) return fallback
+      const port = /^\d+$/.test(value) ? Number(value) : NaN
+      return port >= 0 && port <= 65535 ? port : fail(name, 'must be a port number from 0 to 65535')
+    },
+    bool (name: string): boolean {
+      const value = raw(name)?.toLowerCase()
+      if (value === undefined || value === 'false' || value === '0' || value === 'no') return false
+      if (value === 'true' || value === '1' || value === 'yes') return true
+      return fail(name, 'must be true or false')
+    },
+    list (name: string): string[] | undefined {
+      const items = raw(name)?.split(',').map(s => s.trim()).filter(Boolean)
+      return items?.length ? items : undefined
+    },
+    url (name: string, schemes: string[]): string | undefined {
+      const value = raw(name)
+      if (value === undefined) return undefined
+      let parsed: URL
+      try { parsed = new URL(value) } catch { return fail(name, 'must be an absolute URL', false) }
+      if (!schemes.includes(parsed.protocol)) fail(name, `must use ${schemes.join(' or ')}`, false)
+      return value.replace(/\/+$/, '')
+    },
+    secret (name: string, minLength: number): string | undefined {
+      const value = raw(name)
+      if (value !== undefined && value.length < minLength) fail(name, `must be at least ${minLength} characters`, false)
+      return value
+    }
+  }
+}
+
+function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | undefined {
+  const items = r.list(name)
+  for (const item of items ?? []) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(item) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(item)) r.fail(name, `"${item}" is not host:port`, false)
+  }
+  return items
+}
+
+/** Turns the environment into a checked, frozen Config, or throws a ConfigError naming the variable. */
+export function loadConfig (env: Env = process.env): Config {
+  const r = reader(env)
+  const logLevel = r.str('LOG_LEVEL', 'info')
+  if (!(logLevels as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`)
+  const production = r.raw('NODE_ENV') === 'production'
+  const hmacKeys = r.raw('FLUX_HMAC_KEYS')?.split(',').filter(k => k !== '') ?? []
+  const fluxWebhookToken = r.secret('FLUX_WEBHOOK_TOKEN', 16)
+  if (production && hmacKeys.length === 0 && fluxWebhookToken === undefined) {
+    throw new ConfigError('FLUX_HMAC_KEYS: set it (or FLUX_WEBHOOK_TOKEN): NODE_ENV=production refuses to run with an open /hooks/flux')
+  }
+  const redis = {
+    url: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    clusterNodes: hostPorts(r, 'REDIS_CLUSTER_NODES'),
+    sentinels: hostPorts(r, 'REDIS_SENTINELS'),
+    sentinelName: r.raw('REDIS_SENTINEL_NAME'),
+    password: r.raw('REDIS_PASSWORD'),
+    tlsCaFile: r.raw('REDIS_TLS_CA_FILE')
+  }
+  const modes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(name => r.raw(name) !== undefined)
+  if (modes.length > 1) throw new ConfigError(`${modes.join(', ')}: set only one Redis mode (single node, cluster or sentinel)`)
+  if (redis.sentinels && !redis.sentinelName) throw new ConfigError('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name)')
+  const keptnApiUrl = r.url('KEPTN_API_URL', ['http:', 'https:'])
+  const keptnApiToken = r.raw('KEPTN_API_TOKEN')
+  if (keptnApiUrl && !keptnApiToken) throw new ConfigError('KEPTN_API_TOKEN: required when KEPTN_API_URL is set')
+  const maxEventAgeMs = r.duration('MAX_EVENT_AGE', '15m')
+  const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m')
+  const config: Config = {
+    port: r.port('PORT', 8080),
+    host: r.str('HOST', '0.0.0.0'),
+    logLevel: logLevel as Config['logLevel'],
+    production,
+    serviceName: 'keptn-gitops-bridge',
+    fluxHmacKeys: hmacKeys,
+    fluxWebhookToken,
+    argocdWebhookToken: r.secret('ARGOCD_WEBHOOK_TOKEN', 16),
+    redis,
+    keyPrefix: r.str('KEY_PREFIX', 'kgb'),
+    keptn: {
+      apiUrl: keptnApiUrl,
+      apiToken: keptnApiToken,
+      pollIntervalMs: r.duration('KEPTN_POLL_INTERVAL', '10s'),
+      register: r.bool('KEPTN_REGISTER')
+    },
+    deploymentTimeoutMs: r.duration('DEPLOYMENT_TIMEOUT', '15m'),
+    retentionMs: r.duration('RETENTION', '7d'),
+    triggerSequence: r.raw('TRIGGER_SEQUENCE'),
+    mappingFile: r.raw('MAPPING_FILE'),
+    kubernetes: {
+      apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']),
+      tokenFile: r.str('KUBERNETES_TOKEN_FILE', `${serviceAccount}/token`),
+      caFile: r.str('KUBERNETES_CA_FILE', `${serviceAccount}/ca.crt`),
+      labelKeys: {
+        project: r.str('KEPTN_PROJECT_LABEL', 'keptn.sh/project'),
+        stage: r.str('KEPTN_STAGE_LABEL', 'keptn.sh/stage'),
+        service: r.str('KEPTN_SERVICE_LABEL', 'keptn.sh/service')
+      }
+    },
+    maxEventAgeMs,
+    maxClockSkewMs,
+    git: {
+      targetsFile: r.raw('GIT_TARGETS'),
+      workDir: r.str('GIT_WORKDIR', '/tmp/kgb-git'),
+      tokenFile: r.raw('GIT_TOKEN_FILE'),
+      sshKeyFile: r.raw('GIT_SSH_KEY_FILE'),
+      receiverUrl: r.url('FLUX_RECEIVER_URL', ['http:', 'https:']),
+      receiverToken: r.raw('FLUX_RECEIVER_TOKEN')
+    },
+    delivery: {
+      pollIntervalMs: r.duration('DELIVERY_POLL_INTERVAL', '1s'),
+      leaseMs: 60_000,
+      backoffBaseMs: r.duration('DELIVERY_BACKOFF_BASE', '500ms'),
+      backoffMaxMs: r.duration('DELIVERY_BACKOFF_MAX', '5m'),
+      requestTimeoutMs: 10_000
+    }
+  }
+  if (config.deploymentTimeoutMs <= 0) r.fail('DEPLOYMENT_TIMEOUT', 'must be longer than 0')
+  if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {
+    r.fail('TRIGGER_SEQUENCE', 'must be a Keptn sequence name (lower-case letters, digits, -)')
+  }
+  const error = Value.Errors(Config, config).First()
+  if (error) throw new ConfigError(`configuration ${error.path}: ${error.message}`)
+  return deepFreeze(config)
+}
+
+/** How long a delivery is recognised as a duplicate: long enough to close the replay window. */
+export function dedupeWindowMs (config: Config): number {
+  return Math.max(10 * 60_000, config.maxEventAgeMs + config.maxClockSkewMs)
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

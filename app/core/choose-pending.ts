@@ -1,0 +1,30 @@
+import type { TriggeredDeployment } from './types.js'
+
+function sameCommit (a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length)
+  return n >= 7 && a.slice(0, n) === b.slice(0, n)
+}
+
+/**
+ * Which pending deployment (oldest first) a result finishes: the first whose known expected
+ * version or commit matches the result's; else the oldest one with nothing comparable; never
+ * one whose known expectation contradicts the result. Mirrors store/redis/lua/resolve.lua.
+ */
+export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string): TriggeredDeployment | undefined {
+  let fallback: TriggeredDeployment | undefined
+  for (const td of oldestFirst) {
+    let comparable = false
+    let matched = false
+    if (td.version !== undefined && versions.length > 0) {
+      comparable = true
+      matched = versions.includes(td.version)
+    }
+    if (!matched && td.commit !== undefined && commit) {
+      comparable = true
+      matched = sameCommit(td.commit, commit)
+    }
+    if (matched) return td
+    if (!comparable) fallback ??= td
+  }
+  return fallback
+}

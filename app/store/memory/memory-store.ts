@@ -1,0 +1,111 @@
+import type { DeadLetter, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
+import { recentLimit, serviceKeyString, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
+import { choosePending } from '../../core/choose-pending.js'
+
+/**
+ * The embedded default when REDIS_URL is unset: the same behaviour as the Redis store inside one
+ * process, so a first try needs nothing else. Nothing survives a restart.
+ */
+export function createMemoryStore (): Store {
+  const markers = new Map<string, number>() // key -> expires at
+  const pending = new Map<string, TriggeredDeployment>() // triggered id -> deployment
+  const outbox = new Map<string, { entry: OutboxEntry, due: number }>()
+  const dead = new Map<string, DeadLetter>()
+  let recent: OutboxEntry[] = []
+
+  const mark = (key: string, ttlMs: number, now: number): boolean => {
+    const expires = markers.get(key)
+    if (expires !== undefined && expires > now) return false
+    markers.set(key, now + ttlMs)
+    return true
+  }
+  const enqueue = (entry: OutboxEntry, now: number) => {
+    outbox.set(entry.id, { entry, due: now })
+    if (entry.kind !== 'started') recent = [entry, ...recent].slice(0, recentLimit)
+  }
+  const sweep = (now: number) => {
+    for (const [key, expires] of markers) if (expires <= now) markers.delete(key)
+  }
+
+  return {
+    kind: 'memory',
+
+    async addTriggered (td, retentionMs, now) {
+      sweep(now)
+      if (!mark(`seen:${td.triggeredId}`, retentionMs, now)) return false
+      pending.set(td.triggeredId, td)
+      enqueue({ id: `started:${td.triggeredId}`, kind: 'started', pending: td }, now)
+      return true
+    },
+
+    async resolve (req: ResolveRequest): Promise<ResolveAnswer> {
+      const key = serviceKeyString(req.key)
+      if (!mark(`delivery:${key}:${req.deliveryId}`, req.dedupeTtlMs, req.now)) return { status: 'duplicate' }
+      const candidates = [...pending.values()]
+        .filter(td => serviceKeyString(td) === key)
+        .sort((a, b) => a.receivedAt - b.receivedAt)
+      const chosen = choosePending(candidates, req.versions, req.commit)
+      if (chosen) {
+        pending.delete(chosen.triggeredId)
+        enqueue({ id: `finished:${chosen.triggeredId}`, kind: 'finished', pending: chosen, result: req.finished }, req.now)
+        return { status: 'finished', triggeredId: chosen.triggeredId, keptnContext: chosen.keptnContext }
+      }
+      if (!req.trigger) return { status: 'no-pending' }
+      if (!mark(`sequence:${key}:${req.trigger.revision}`, req.dedupeTtlMs, req.now)) return { status: 'already-triggered' }
+      enqueue({ id: `trigger:${req.trigger.keptnContext}`, kind: 'trigger', trigger: req.trigger }, req.now)
+      return { status: 'triggered', keptnContext: req.trigger.keptnContext }
+    },
+
+    async expire (now, finished, limit) {
+      const expired = [...pending.values()].filter(td => td.deadline <= now).slice(0, limit)
+      for (const td of expired) {
+        pending.delete(td.triggeredId)
+        enqueue({ id: `finished:${td.triggeredId}`, kind: 'finished', pending: td, result: finished(td) }, now)
+      }
+      return expired
+    },
+
+    async lease (now, leaseMs, limit) {
+      const leased: OutboxEntry[] = []
+      const due = [...outbox.values()].filter(o => o.due <= now).sort((a, b) => a.due - b.due)
+      for (const item of due) {
+        if (leased.length >= limit) break
+        const started = item.entry.kind === 'finished' && outbox.get(`started:${item.entry.pending.triggeredId}`)
+        if (started) {
+          item.due = Math.max(started.due, now) + 1
+          continue
+        }
+        item.due = now + leaseMs
+        leased.push(structuredClone(item.entry))
+      }
+      return leased
+    },
+
+    async ack (entry) {
+      outbox.delete(entry.id)
+    },
+
+    async retry (entry, dueAt) {
+      if (outbox.has(entry.id)) outbox.set(entry.id, { entry, due: dueAt })
+    },
+
+    async deadLetter (entry, attempts, now) {
+      if (!outbox.delete(entry.id)) return
+      dead.set(entry.id, { entry, attempts, deadAt: now })
+    },
+
+    async snapshot (limit) {
+      const all = [...pending.values()].sort((a, b) => a.deadline - b.deadline)
+      return {
+        pending: all.slice(0, limit),
+        pendingCount: all.length,
+        recent: recent.map(toRecent),
+        deadLetters: [...dead.values()].sort((a, b) => b.deadAt - a.deadAt),
+        outboxDepth: outbox.size
+      }
+    },
+
+    ready: () => true,
+    close: async () => {}
+  }
+}

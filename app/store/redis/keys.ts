@@ -1,0 +1,39 @@
+import type { ServiceKey } from '../../core/types.js'
+import { serviceKeyString } from '../store.js'
+
+/**
+ * Every key the bridge writes. Keys are spread over a fixed number of shards; all keys of one
+ * shard share one hash tag, so every Lua script touches a single Redis Cluster slot, and the
+ * workers visit each shard in turn. Changing the shard count re-homes keys: it is a constant.
+ */
+export const shardCount = 16
+
+export function shardOf (key: ServiceKey): number {
+  let hash = 2166136261
+  for (const ch of serviceKeyString(key)) {
+    hash ^= ch.codePointAt(0)!
+    hash = Math.imul(hash, 16777619)
+  }
+  return (hash >>> 0) % shardCount
+}
+
+export function keyBuilder (prefix: string) {
+  const shard = (n: number) => {
+    const tag = `{${prefix}:${n}}`
+    return {
+      pendingOf: (key: ServiceKey) => `${tag}:pending:${serviceKeyString(key)}`,
+      pendingData: `${tag}:pend`,
+      deadlines: `${tag}:deadlines`,
+      seenTriggered: (triggeredId: string) => `${tag}:seen:${triggeredId}`,
+      delivery: (deliveryId: string) => `${tag}:delivery:${deliveryId}`,
+      sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
+      outbox: `${tag}:outbox`,
+      due: `${tag}:due`,
+      dead: `${tag}:dead`,
+      recent: `${tag}:recent`
+    }
+  }
+  return { shard, forKey: (key: ServiceKey) => shard(shardOf(key)) }
+}
+
+export type ShardKeys = ReturnType<ReturnType<typeof keyBuilder>['shard']>

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs'
+import type { Cluster, Redis, Result } from 'ioredis'
+import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
+import { recentLimit, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
+import { keyBuilder, shardCount, type ShardKeys } from './keys.js'
+import { entryServiceKey } from '../entry-key.js'
+
+const scripts = {
+  kgbAddTriggered: { file: 'add-triggered.lua', keys: 6 },
+  kgbResolve: { file: 'resolve.lua', keys: 8 },
+  kgbExpireOne: { file: 'expire-one.lua', keys: 6 },
+  kgbLease: { file: 'lease.lua', keys: 2 },
+  kgbSettle: { file: 'settle.lua', keys: 3 }
+} as const
+
+type Args = Array<string | number>
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    kgbAddTriggered (...args: Args): Result<number, Context>
+    kgbResolve (...args: Args): Result<string[], Context>
+    kgbExpireOne (...args: Args): Result<number, Context>
+    kgbLease (...args: Args): Result<string[], Context>
+    kgbSettle (...args: Args): Result<number, Context>
+  }
+}
+
+export type RedisClient = Redis | Cluster
+
+/** Registers the Lua scripts; ioredis re-sends them after a Redis restart (NOSCRIPT). */
+export function defineScripts (redis: RedisClient): void {
+  for (const [name, { file, keys }] of Object.entries(scripts)) {
+    const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
+    redis.defineCommand(name, { numberOfKeys: keys, lua })
+  }
+}
+
+const shards = Array.from({ length: shardCount }, (_, n) => n)
+
+export function createRedisStore (redis: RedisClient, prefix: string): Store {
+  defineScripts(redis)
+  const keys = keyBuilder(prefix)
+  const settle = (entry: OutboxEntry, how: string, json = '', dueAt = 0) => {
+    const k = keys.forKey(entryServiceKey(entry))
+    return redis.kgbSettle(k.outbox, k.due, k.dead, entry.id, how, json, dueAt)
+  }
+  const perShard = async <T>(fn: (k: ShardKeys) => Promise<T>): Promise<T[]> =>
+    await Promise.all(shards.map(n => fn(keys.shard(n))))
+
+  return {
+    kind: 'redis',
+
+    async addTriggered (td, retentionMs, now) {
+      const k = keys.forKey(td)
+      const taken = await redis.kgbAddTriggered(k.seenTriggered(td.triggeredId), k.pendingOf(td), k.pendingData,
+        k.deadlines, k.outbox, k.due, td.triggeredId, JSON.stringify(td), td.receivedAt, td.deadline, retentionMs, now)
+      return taken === 1
+    },
+
+    async resolve (req: ResolveRequest): Promise<ResolveAnswer> {
+      const k = keys.forKey(req.key)
+      const trigger = req.trigger
+      const triggerId = trigger ? `trigger:${trigger.keptnContext}` : ''
+      const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
+      const [status, triggeredId, keptnContext] = await redis.kgbResolve(
+        k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
+        k.sequence(req.key, trigger?.revision ?? ''),
+        req.now, req.dedupeTtlMs, JSON.stringify(req.finished), req.commit ?? '', triggerEntry, triggerId,
+        req.dedupeTtlMs, recentLimit, ...req.versions)
+      if (status === 'finished') return { status, triggeredId: triggeredId!, keptnContext: keptnContext! }
+      if (status === 'triggered') return { status, keptnContext: trigger!.keptnContext }
+      return { status: status as 'duplicate' | 'already-triggered' | 'no-pending' }
+    },
+
+    async expire (now, finished: (td: TriggeredDeployment) => FinishedResult, limit) {
+      const claimed: TriggeredDeployment[] = []
+      await perShard(async k => {
+        const ids = await redis.zrangebyscore(k.deadlines, '-inf', now, 'LIMIT', 0, limit)
+        if (ids.length === 0) return
+        const jsons = await redis.hmget(k.pendingData, ...ids)
+        for (const [i, json] of jsons.entries()) {
+          if (json === null) {
+            await redis.zrem(k.deadlines, ids[i]!)
+            continue
+          }
+          const td = JSON.parse(json) as TriggeredDeployment
+          const won = await redis.kgbExpireOne(k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
+            td.triggeredId, now, JSON.stringify(finished(td)), recentLimit)
+          if (won === 1) claimed.push(td)
+        }
+      })
+      return claimed
+    },
+
+    async lease (now, leaseMs, limit) {
+      const leased = await perShard(k => redis.kgbLease(k.outbox, k.due, now, leaseMs, limit))
+      return leased.flat().map(json => JSON.parse(json) as OutboxEntry)
+    },
+
+    async ack (entry) {
+      await settle(entry, 'ack')
+    },
+
+    async retry (entry, dueAt) {
+      await settle(entry, 'retry', JSON.stringify(entry), dueAt)
+    },
+
+    async deadLetter (entry, attempts, now) {
+      await settle(entry, 'dead', JSON.stringify({ entry, attempts, deadAt: now }))
+    },
+
+    async snapshot (limit): Promise<StoreSnapshot> {
+      const parts = await perShard(async k => {
+        const ids = await redis.zrange(k.deadlines, 0, String(limit - 1))
+        const [pending, count, recent, dead, depth] = await Promise.all([
+          ids.length ? redis.hmget(k.pendingData, ...ids) : [],
+          redis.hlen(k.pendingData),
+          redis.lrange(k.recent, 0, recentLimit - 1),
+          redis.hvals(k.dead),
+          redis.hlen(k.outbox)
+        ])
+        return { pending, count, recent, dead, depth }
+      })
+      const parse = <T>(list: Array<string | null>): T[] => list.filter(j => j !== null).map(j => JSON.parse(j) as T)
+      return {
+        pending: parse<TriggeredDeployment>(parts.flatMap(p => p.pending)).sort((a, b) => a.deadline - b.deadline).slice(0, limit),
+        pendingCount: parts.reduce((sum, p) => sum + p.count, 0),
+        recent: parse<OutboxEntry>(parts.flatMap(p => p.recent)).map(toRecent).sort((a, b) => b.at - a.at).slice(0, recentLimit),
+        deadLetters: parse<StoreSnapshot['deadLetters'][number]>(parts.flatMap(p => p.dead)).sort((a, b) => b.deadAt - a.deadAt),
+        outboxDepth: parts.reduce((sum, p) => sum + p.depth, 0)
+      }
+    },
+
+    ready () {
+      return redis.status === 'ready'
+    },
+
+    async close () {
+      await redis.quit().catch(() => redis.disconnect())
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const LabelKeys = Type.Object({ project: Type.String(), stage: Type.String(), service: Type.String() })
+
+/** The service's configuration after the environment has been parsed and checked. */
+export const Config = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))),
+  production: Type.Boolean(),
+  serviceName: Type.String(),
+  fluxHmacKeys: Type.Array(Type.String({ minLength: 1 })),
+  fluxWebhookToken: Type.Optional(Type.String({ minLength: 16 })),
+  argocdWebhookToken: Type.Optional(Type.String({ minLength: 16 })),
+  redis: Type.Object({
+    url: Type.Optional(Type.String()),
+    clusterNodes: Type.Optional(Type.Array(Type.String())),
+    sentinels: Type.Optional(Type.Array(Type.String())),
+    sentinelName: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+    tlsCaFile: Type.Optional(Type.String())
+  }),
+  keyPrefix: Type.String({ minLength: 1 }),
+  keptn: Type.Object({
+    apiUrl: Type.Optional(Type.String()),
+    apiToken: Type.Optional(Type.String()),
+    pollIntervalMs: Type.Integer({ minimum: 0 }),
+    register: Type.Boolean()
+  }),
+  deploymentTimeoutMs: Type.Integer({ minimum: 1 }),
+  retentionMs: Type.Integer({ minimum: 1 }),
+  triggerSequence: Type.Optional(Type.String()),
+  mappingFile: Type.Optional(Type.String()),
+  kubernetes: Type.Object({
+    apiUrl: Type.Optional(Type.String()),
+    tokenFile: Type.String(),
+    caFile: Type.String(),
+    labelKeys: LabelKeys
+  }),
+  maxEventAgeMs: Type.Integer({ minimum: 0 }),
+  maxClockSkewMs: Type.Integer({ minimum: 0 }),
+  git: Type.Object({
+    targetsFile: Type.Optional(Type.String()),
+    workDir: Type.String(),
+    tokenFile: Type.Optional(Type.String()),
+    sshKeyFile: Type.Optional(Type.String()),
+    receiverUrl: Type.Optional(Type.String()),
+    receiverToken: Type.Optional(Type.String())
+  }),
+  delivery: Type.Object({
+    pollIntervalMs: Type.Integer({ minimum: 1 }),
+    leaseMs: Type.Integer({ minimum: 1 }),
+    backoffBaseMs: Type.Integer({ minimum: 1 }),
+    backoffMaxMs: Type.Integer({ minimum: 1 }),
+    requestTimeoutMs: Type.Integer({ minimum: 1 })
+  })
+})
+
+export type Config = Static<typeof Config>

@@ -1,0 +1,162 @@
+import type { Test } from 'tap'
+import type { Store, ResolveRequest } from '../../app/store/store.js'
+import type { FinishedResult, SequenceTrigger, TriggeredDeployment } from '../../app/core/types.js'
+
+// One behaviour suite, run against every Store implementation.
+
+const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const minute = 60_000
+
+export function triggered (id: string, over: Partial<TriggeredDeployment> = {}): TriggeredDeployment {
+  return { ...key, triggeredId: id, keptnContext: `ctx-${id}`, receivedAt: 1000, deadline: 1000 + 15 * minute, ...over }
+}
+
+const finished: FinishedResult = {
+  status: 'succeeded', result: 'pass', message: 'Successfully deployed', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 2000
+}
+
+function request (over: Partial<ResolveRequest> = {}): ResolveRequest {
+  return { key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 10 * minute, now: 2000, ...over }
+}
+
+function sequence (revision: string): SequenceTrigger {
+  return { ...key, sequence: 'evaluation', keptnContext: `seq-${revision}`, revision, labels: {}, createdAt: 2000 }
+}
+
+export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>): void {
+  t.test('a triggered deployment is taken on once and its .started enqueued once', async t => {
+    const store = await makeStore(t)
+    t.equal(await store.addTriggered(triggered('a'), 60 * minute, 1000), true)
+    t.equal(await store.addTriggered(triggered('a'), 60 * minute, 1000), false)
+    const leased = await store.lease(1000, minute, 10)
+    t.same(leased.map(e => e.id), ['started:a'])
+    t.equal((await store.snapshot(10)).pendingCount, 1)
+  })
+
+  t.test('a result finishes the oldest pending deployment and a retried delivery is a duplicate', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('old', { receivedAt: 1000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('new', { receivedAt: 1500 }), 60 * minute, 1500)
+    t.same(await store.resolve(request()), { status: 'finished', triggeredId: 'old', keptnContext: 'ctx-old' })
+    t.same(await store.resolve(request()), { status: 'duplicate' })
+    t.same(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'new', keptnContext: 'ctx-new' })
+    t.same(await store.resolve(request({ deliveryId: 'd3' })), { status: 'no-pending' })
+  })
+
+  t.test('a matching version wins over age; a contradicting known version is never finished', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('v1', { version: '1.0.0', receivedAt: 1000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('v2', { version: '2.0.0', receivedAt: 1500 }), 60 * minute, 1500)
+    const answer = await store.resolve(request({ versions: ['2.0.0'] }))
+    t.same(answer, { status: 'finished', triggeredId: 'v2', keptnContext: 'ctx-v2' })
+    t.same(await store.resolve(request({ deliveryId: 'd2', versions: ['3.0.0'] })), { status: 'no-pending' })
+    t.equal((await store.snapshot(10)).pendingCount, 1, 'v1 still pending')
+  })
+
+  t.test('commits match by prefix of at least 7 characters', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('c', { commit: '2f0a1b3' }), 60 * minute, 1000)
+    t.same(await store.resolve(request({ commit: '9999999aaaa' })), { status: 'no-pending' })
+    t.same(await store.resolve(request({ deliveryId: 'd2', commit: '2f0a1b3c4d5e6f' })),
+      { status: 'finished', triggeredId: 'c', keptnContext: 'ctx-c' })
+  })
+
+  t.test('a result whose versions cannot be compared falls back to the oldest', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('tagged', { version: '1.0.0' }), 60 * minute, 1000)
+    const answer = await store.resolve(request({ commit: 'abcdef0123' }))
+    t.same(answer, { status: 'finished', triggeredId: 'tagged', keptnContext: 'ctx-tagged' })
+  })
+
+  t.test('.finished waits for the .started of the same triggered id', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    await store.resolve(request({ now: 1000 }))
+    const first = await store.lease(1000, minute, 10)
+    t.same(first.map(e => e.id), ['started:a'])
+    t.same(await store.lease(1001, minute, 10), [], 'finished held back while started is leased')
+    await store.ack(first[0]!)
+    const second = await store.lease(2 * minute, minute, 10)
+    t.same(second.map(e => e.id), ['finished:a'])
+    t.match(second[0], { kind: 'finished', pending: { triggeredId: 'a' }, result: { status: 'succeeded' } })
+  })
+
+  t.test('an unsettled lease is handed out again after it expires; settling twice does nothing', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    const [entry] = await store.lease(1000, minute, 10)
+    t.same(await store.lease(1000 + minute - 1, minute, 10), [])
+    const again = await store.lease(1000 + minute, minute, 10)
+    t.same(again.map(e => e.id), ['started:a'])
+    await store.ack(entry!)
+    await store.retry({ ...entry!, attempts: [{ at: 1, message: 'late' }] }, 0)
+    t.same(await store.lease(10 * minute, minute, 10), [], 'a retry after another worker acked is ignored')
+  })
+
+  t.test('retry keeps the attempts and reschedules; dead letters are listed', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    const [entry] = await store.lease(1000, minute, 10)
+    const attempts = [{ at: 1000, status: 503, message: 'unavailable' }]
+    await store.retry({ ...entry!, attempts }, 5000)
+    t.same(await store.lease(4999, minute, 10), [])
+    const [retried] = await store.lease(5000, minute, 10)
+    t.same(retried!.attempts, attempts)
+    await store.deadLetter(retried!, [...attempts, { at: 5000, status: 400, message: 'bad' }], 5000)
+    const snapshot = await store.snapshot(10)
+    t.equal(snapshot.outboxDepth, 0)
+    t.equal(snapshot.deadLetters.length, 1)
+    t.equal(snapshot.deadLetters[0]!.attempts[1]!.message, 'bad')
+  })
+
+  t.test('deadlines finish each expired deployment once', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('late', { deadline: 5000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('early', { deadline: 9000 }), 60 * minute, 1000)
+    const timeout = (td: TriggeredDeployment): FinishedResult =>
+      ({ ...finished, status: 'errored', result: 'fail', message: `timed out ${td.triggeredId}`, source: 'deadline' })
+    const [a, b] = await Promise.all([store.expire(6000, timeout, 100), store.expire(6000, timeout, 100)])
+    t.same([...a, ...b].map(td => td.triggeredId), ['late'])
+    t.same(await store.expire(6000, timeout, 100), [])
+    const snapshot = await store.snapshot(10)
+    t.equal(snapshot.pendingCount, 1)
+    t.match(snapshot.recent[0], { kind: 'timeout', triggeredId: 'late', result: 'fail' })
+    t.same(await store.resolve(request({ now: 7000 })), { status: 'finished', triggeredId: 'early', keptnContext: 'ctx-early' })
+  })
+
+  t.test('GitOps-first: one trigger per service and revision, a new revision triggers again', async t => {
+    const store = await makeStore(t)
+    t.same(await store.resolve(request({ trigger: sequence('r1') })), { status: 'triggered', keptnContext: 'seq-r1' })
+    t.same(await store.resolve(request({ deliveryId: 'd2', trigger: sequence('r1') })), { status: 'already-triggered' })
+    t.same(await store.resolve(request({ deliveryId: 'd3', trigger: sequence('r2') })), { status: 'triggered', keptnContext: 'seq-r2' })
+    const leased = await store.lease(2000, minute, 10)
+    t.same(leased.map(e => e.id).sort(), ['trigger:seq-r1', 'trigger:seq-r2'])
+  })
+
+  t.test('a pending deployment wins over GitOps-first triggering', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    t.match(await store.resolve(request({ trigger: sequence('r1') })), { status: 'finished', triggeredId: 'a' })
+  })
+
+  t.test('concurrent resolves of the same delivery finish once', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    await store.addTriggered(triggered('b', { receivedAt: 2000 }), 60 * minute, 2000)
+    const answers = await Promise.all(Array.from({ length: 10 }, () => store.resolve(request())))
+    t.equal(answers.filter(a => a.status === 'finished').length, 1)
+    t.equal((await store.snapshot(10)).pendingCount, 1)
+  })
+
+  t.test('the snapshot lists pending deployments soonest deadline first and recent outcomes newest first', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('x', { deadline: 9000, project: 'other' }), 60 * minute, 1000)
+    await store.addTriggered(triggered('y', { deadline: 8000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('z', { deadline: 7000, receivedAt: 500 }), 60 * minute, 1000)
+    await store.resolve(request({ finished: { ...finished, finishedAt: 3000 } }))
+    const snapshot = await store.snapshot(2)
+    t.same(snapshot.pending.map(p => p.triggeredId), ['y', 'x'])
+    t.equal(snapshot.pendingCount, 2)
+    t.match(snapshot.recent, [{ kind: 'finished', triggeredId: 'z', at: 3000 }])
+  })
+}
