@@ -63,6 +63,14 @@ function reader (env: Env) {
   }
 }
 
+/** Inside a pod Kubernetes sets these; the API is then reachable with the service-account token. */
+function inClusterApiUrl (env: Env): string | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST
+  const port = env.KUBERNETES_SERVICE_PORT
+  if (!host || !port) return undefined
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
 function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | undefined {
   const items = r.list(name)
   for (const item of items ?? []) {
@@ -120,7 +128,7 @@ export function loadConfig (env: Env = process.env): Config {
     triggerSequence: r.raw('TRIGGER_SEQUENCE'),
     mappingFile: r.raw('MAPPING_FILE'),
     kubernetes: {
-      apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']),
+      apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']) ?? inClusterApiUrl(env),
       tokenFile: r.str('KUBERNETES_TOKEN_FILE', `${serviceAccount}/token`),
       caFile: r.str('KUBERNETES_CA_FILE', `${serviceAccount}/ca.crt`),
       labelKeys: {

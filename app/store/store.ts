@@ -43,6 +43,10 @@ export interface Store {
   resolve (req: ResolveRequest): Promise<ResolveAnswer>
   /** Claims pending deployments whose deadline has passed and enqueues their failed `.finished`. */
   expire (now: number, finished: (td: TriggeredDeployment) => FinishedResult, limit: number): Promise<TriggeredDeployment[]>
+  /** Finishes one pending deployment now (e.g. Git already held the change); false if no longer pending. */
+  finishPending (td: TriggeredDeployment, finished: FinishedResult, now: number): Promise<boolean>
+  /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
+  updatePending (td: TriggeredDeployment): Promise<boolean>
   /**
    * Leases due outbox entries (up to limit per shard) for delivery; a lease not settled within
    * leaseMs is handed out again.

@@ -124,6 +124,19 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.same(await store.resolve(request({ now: 7000 })), { status: 'finished', triggeredId: 'early', keptnContext: 'ctx-early' })
   })
 
+  t.test('finishPending finishes a named pending deployment once; updatePending only while pending', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    t.equal(await store.updatePending({ ...triggered('a'), commit: 'abcdef1' }), true)
+    t.same(await store.resolve(request({ commit: '1234567' })), { status: 'no-pending' }, 'now waits for its commit')
+    t.equal(await store.finishPending(triggered('a'), { ...finished, message: 'already there' }, 3000), true)
+    t.equal(await store.finishPending(triggered('a'), finished, 3000), false)
+    t.equal(await store.updatePending(triggered('a')), false)
+    const snapshot = await store.snapshot(10)
+    t.equal(snapshot.pendingCount, 0)
+    t.match(snapshot.recent, [{ triggeredId: 'a', message: 'already there' }])
+  })
+
   t.test('GitOps-first: one trigger per service and revision, a new revision triggers again', async t => {
     const store = await makeStore(t)
     t.same(await store.resolve(request({ trigger: sequence('r1') })), { status: 'triggered', keptnContext: 'seq-r1' })

@@ -65,6 +65,18 @@ export function createMemoryStore (): Store {
       return expired
     },
 
+    async finishPending (td, finished, now) {
+      if (!pending.delete(td.triggeredId)) return false
+      enqueue({ id: `finished:${td.triggeredId}`, kind: 'finished', pending: td, result: finished }, now)
+      return true
+    },
+
+    async updatePending (td) {
+      if (!pending.has(td.triggeredId)) return false
+      pending.set(td.triggeredId, td)
+      return true
+    },
+
     async lease (now, leaseMs, limit) {
       const leased: OutboxEntry[] = []
       const due = [...outbox.values()].filter(o => o.due <= now).sort((a, b) => a.due - b.due)

@@ -8,7 +8,8 @@ import { entryServiceKey } from '../entry-key.js'
 const scripts = {
   kgbAddTriggered: { file: 'add-triggered.lua', keys: 6 },
   kgbResolve: { file: 'resolve.lua', keys: 8 },
-  kgbExpireOne: { file: 'expire-one.lua', keys: 6 },
+  kgbClaimPending: { file: 'claim-pending.lua', keys: 6 },
+  kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
   kgbLease: { file: 'lease.lua', keys: 2 },
   kgbSettle: { file: 'settle.lua', keys: 3 }
 } as const
@@ -18,7 +19,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     kgbAddTriggered (...args: Args): Result<number, Context>
     kgbResolve (...args: Args): Result<string[], Context>
-    kgbExpireOne (...args: Args): Result<number, Context>
+    kgbClaimPending (...args: Args): Result<number, Context>
+    kgbUpdatePending (...args: Args): Result<number, Context>
     kgbLease (...args: Args): Result<string[], Context>
     kgbSettle (...args: Args): Result<number, Context>
   }
@@ -43,6 +45,9 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
     const k = keys.forKey(entryServiceKey(entry))
     return redis.kgbSettle(k.outbox, k.due, k.dead, entry.id, how, json, dueAt)
   }
+  const claim = async (k: ShardKeys, td: TriggeredDeployment, finished: FinishedResult, now: number, onlyWhenDue: boolean) =>
+    await redis.kgbClaimPending(k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
+      td.triggeredId, now, JSON.stringify(finished), recentLimit, onlyWhenDue ? '1' : '0') === 1
   const perShard = async <T>(fn: (k: ShardKeys) => Promise<T>): Promise<T[]> =>
     await Promise.all(shards.map(n => fn(keys.shard(n))))
 
@@ -83,12 +88,18 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
             continue
           }
           const td = JSON.parse(json) as TriggeredDeployment
-          const won = await redis.kgbExpireOne(k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
-            td.triggeredId, now, JSON.stringify(finished(td)), recentLimit)
-          if (won === 1) claimed.push(td)
+          if (await claim(k, td, finished(td), now, true)) claimed.push(td)
         }
       })
       return claimed
+    },
+
+    async finishPending (td, finished, now) {
+      return await claim(keys.forKey(td), td, finished, now, false)
+    },
+
+    async updatePending (td) {
+      return await redis.kgbUpdatePending(keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
     },
 
     async lease (now, leaseMs, limit) {
@@ -110,7 +121,7 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
 
     async snapshot (limit): Promise<StoreSnapshot> {
       const parts = await perShard(async k => {
-        const ids = await redis.zrange(k.deadlines, 0, String(limit - 1))
+        const ids = limit > 0 ? await redis.zrange(k.deadlines, 0, String(limit - 1)) : []
         const [pending, count, recent, dead, depth] = await Promise.all([
           ids.length ? redis.hmget(k.pendingData, ...ids) : [],
           redis.hlen(k.pendingData),

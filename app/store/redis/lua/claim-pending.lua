@@ -1,11 +1,13 @@
--- Finishes one pending deployment whose deadline has passed, if it is still pending: the
--- deadline entry is the claim, so of several replicas reaping at once exactly one enqueues.
+-- Finishes one pending deployment if it is still pending (and, for the deadline reaper, only
+-- once its deadline has passed): removing it is the claim, so of several replicas exactly one
+-- enqueues its .finished.
 -- KEYS[1] deadlines zset  KEYS[2] pending zset of its service  KEYS[3] pending data hash
 -- KEYS[4] outbox hash     KEYS[5] outbox due zset              KEYS[6] recent list
 -- ARGV[1] triggered id  ARGV[2] now  ARGV[3] FinishedResult JSON  ARGV[4] recent list length
+-- ARGV[5] '1' to require the deadline to have passed, '0' to finish it regardless
 -- Returns 1 when this call claimed it, 0 otherwise.
 local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not deadline or tonumber(deadline) > tonumber(ARGV[2]) then
+if ARGV[5] == '1' and (not deadline or tonumber(deadline) > tonumber(ARGV[2])) then
   return 0
 end
 local json = redis.call('HGET', KEYS[3], ARGV[1])

@@ -1,0 +1,34 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+
+// Flux's generic-hmac provider: `X-Signature: <algo>=<lower-case hex HMAC of the raw body>`.
+const digestHexLength: Record<string, number> = { sha224: 56, sha256: 64, sha384: 96, sha512: 128 }
+const signatureShape = /^(sha224|sha256|sha384|sha512)=([0-9a-fA-F]+)$/
+
+/** True when the header is well formed and matches an HMAC of the raw body under one of the keys. */
+export function verifySignature (rawBody: Buffer, header: string | undefined, keys: readonly Buffer[]): boolean {
+  const match = header === undefined ? null : signatureShape.exec(header)
+  if (!match) return false
+  const [, algorithm, hex] = match as unknown as [string, string, string]
+  if (hex.length !== digestHexLength[algorithm]) return false
+  const given = Buffer.from(hex, 'hex')
+  let valid = false
+  for (const key of keys) {
+    const expected = createHmac(algorithm, key).update(rawBody).digest()
+    // Every key is tried, so the time taken does not tell which key (if any) came close.
+    valid = timingSafeEqual(expected, given) || valid
+  }
+  return valid
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest()
+
+/** True when the header is `Bearer <token>`; compared in constant time over equal-length digests. */
+export function verifyBearer (header: string | undefined, token: string): boolean {
+  const match = header === undefined ? null : /^Bearer (.+)$/i.exec(header)
+  if (!match) return false
+  return timingSafeEqual(sha256(match[1]!), sha256(token))
+}
+
+export function signBody (body: Buffer | string, key: string, algorithm = 'sha256'): string {
+  return `${algorithm}=${createHmac(algorithm, key).update(body).digest('hex')}`
+}

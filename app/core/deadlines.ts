@@ -1,0 +1,29 @@
+import type { Logger } from 'pino'
+import type { Store } from '../store/store.js'
+import type { FinishedResult, TriggeredDeployment } from './types.js'
+import type { Metrics } from './metrics.js'
+import { formatDurationShort } from './duration.js'
+
+export function timeoutResult (td: TriggeredDeployment, timeoutMs: number, now: number): FinishedResult {
+  return {
+    status: 'errored',
+    result: 'fail',
+    message: `Timed out after ${formatDurationShort(timeoutMs)} waiting for Flux (or Argo CD) to report the deployment of ` +
+      `${td.service} in ${td.project}/${td.stage}; keptn-gitops-bridge gave up so the sequence does not hang`,
+    deploymentNames: [td.service],
+    source: 'deadline',
+    finishedAt: now
+  }
+}
+
+/** Finishes every pending deployment whose deadline passed as errored/fail, once across replicas. */
+export async function expireDue (deps: { store: Store, clock: () => number, logger: Logger, metrics?: Metrics, timeoutMs: number }): Promise<number> {
+  const now = deps.clock()
+  const expired = await deps.store.expire(now, td => timeoutResult(td, deps.timeoutMs, now), 100)
+  for (const td of expired) {
+    deps.metrics?.deadlineExpiries.inc()
+    deps.logger.warn({ triggeredId: td.triggeredId, project: td.project, stage: td.stage, service: td.service },
+      'deployment timed out waiting for a GitOps outcome; finishing it as errored/fail')
+  }
+  return expired.length
+}

@@ -1,0 +1,169 @@
+import type { Logger } from 'pino'
+import type { Store } from '../store/store.js'
+import { serviceKeyString } from '../store/store.js'
+import type { Mapping, MappingInput } from './mapping/types.js'
+import type { DeploymentResult, FinishedResult, SequenceTrigger, TriggeredDeployment } from './types.js'
+import type { Metrics } from './metrics.js'
+import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
+
+export interface EngineOptions {
+  deploymentTimeoutMs: number
+  retentionMs: number
+  dedupeTtlMs: number
+  triggerSequence?: string
+  /** 0 turns the age check off. */
+  maxEventAgeMs: number
+  maxClockSkewMs: number
+}
+
+export interface EngineDeps {
+  store: Store
+  resolve: (input: MappingInput) => Promise<Mapping | undefined>
+  clock: () => number
+  logger: Logger
+  metrics?: Metrics
+  options: EngineOptions
+  /** Called after something was enqueued, so the local delivery worker runs now. */
+  wake: () => void
+  /** Called once for every newly taken triggered deployment (e.g. to write the change to Git). */
+  onTriggered?: (td: TriggeredDeployment, event: unknown) => void
+}
+
+export type ResultAnswer = {
+  status: 'accepted' | 'ignored' | 'duplicate'
+  reason?: string
+  project?: string
+  stage?: string
+  service?: string
+  triggeredId?: string
+  keptnContext?: string
+}
+
+export type TriggeredAnswer =
+  | { status: 'accepted' | 'duplicate', triggeredId: string }
+  | { status: 'ignored', reason: string }
+  | { status: 'invalid', reason: string }
+
+const deploymentTriggered = 'sh.keptn.event.deployment.triggered'
+
+function finishedFrom (result: DeploymentResult, now: number): FinishedResult {
+  const success = result.outcome === 'success'
+  const revision = result.revision ? ` (revision ${result.revision})` : ''
+  return {
+    status: success ? 'succeeded' : 'errored',
+    result: success ? 'pass' : 'fail',
+    message: `${success ? 'Successfully deployed' : 'Deployment failed'} by ${result.source} ` +
+      `${result.object.kind} ${result.object.namespace}/${result.object.name}${revision}: ${result.reason}: ${result.message}`,
+    deploymentNames: [result.object.name],
+    gitCommit: result.commit,
+    revision: result.revision,
+    source: result.source,
+    finishedAt: now
+  }
+}
+
+function sequenceFor (result: DeploymentResult, mapping: Mapping, sequence: string, now: number): SequenceTrigger {
+  const revision = result.revision ?? result.commit ?? result.versions[0] ?? `delivery:${result.deliveryId}`
+  const key = { project: mapping.project, stage: mapping.stage, service: mapping.service }
+  return {
+    ...key,
+    sequence,
+    keptnContext: eventIdFor(`sequence:${serviceKeyString(key)}:${revision}`),
+    revision,
+    labels: {
+      'gitops.source': result.source,
+      'gitops.kind': result.object.kind,
+      'gitops.namespace': result.object.namespace,
+      'gitops.name': result.object.name,
+      'gitops.revision': revision
+    },
+    createdAt: now
+  }
+}
+
+export function createEngine (deps: EngineDeps) {
+  const { store, clock, logger, metrics, options } = deps
+
+  const answer = (result: DeploymentResult, counted: string, body: ResultAnswer): ResultAnswer => {
+    metrics?.eventsReceived.inc({ source: result.source, reason: result.reason, result: counted })
+    return body
+  }
+
+  return {
+    /** Takes a Keptn deployment.triggered CloudEvent from the push or the pull path. */
+    async acceptTriggered (event: unknown, path: 'push' | 'pull'): Promise<TriggeredAnswer> {
+      const type = (event as { type?: unknown } | null)?.type
+      if (typeof type === 'string' && type !== deploymentTriggered) {
+        metrics?.triggeredReceived.inc({ path, result: 'ignored' })
+        return { status: 'ignored', reason: `not a deployment.triggered event: ${type}` }
+      }
+      const now = clock()
+      const parsed = triggeredFromCloudEvent(event, now, options.deploymentTimeoutMs)
+      if (!parsed.ok) {
+        metrics?.triggeredReceived.inc({ path, result: 'invalid' })
+        return { status: 'invalid', reason: parsed.reason }
+      }
+      const td = parsed.value
+      const taken = await store.addTriggered(td, options.retentionMs, now)
+      metrics?.triggeredReceived.inc({ path, result: taken ? 'accepted' : 'duplicate' })
+      if (!taken) return { status: 'duplicate', triggeredId: td.triggeredId }
+      logger.info({ triggeredId: td.triggeredId, keptnContext: td.keptnContext, project: td.project, stage: td.stage, service: td.service, version: td.version, path },
+        'took on a triggered deployment')
+      deps.wake()
+      deps.onTriggered?.(td, event)
+      return { status: 'accepted', triggeredId: td.triggeredId }
+    },
+
+    /** Correlates what a GitOps tool reported with the pending Keptn work. */
+    async acceptResult (result: DeploymentResult): Promise<ResultAnswer> {
+      const now = clock()
+      const age = now - result.occurredAt
+      if (options.maxEventAgeMs > 0 && (age > options.maxEventAgeMs || -age > options.maxClockSkewMs)) {
+        logger.warn({ object: result.object, reason: result.reason, ageMs: age }, 'ignored a stale event (too old or from the future)')
+        return answer(result, 'ignored-stale', { status: 'ignored', reason: 'stale event' })
+      }
+      if (result.outcome === 'none') {
+        return answer(result, 'ignored-not-outcome', { status: 'ignored', reason: `not a deployment outcome: ${result.reason}` })
+      }
+      const mapping = await deps.resolve({ object: result.object, metadata: result.metadata, labels: result.labels })
+      if (!mapping) {
+        logger.info({ object: result.object, reason: result.reason }, 'no Keptn mapping for this object; ignored')
+        return answer(result, 'ignored-unmapped', { status: 'ignored', reason: 'no Keptn mapping' })
+      }
+      const key = { project: mapping.project, stage: mapping.stage, service: mapping.service }
+      const sequence = mapping.sequence ?? options.triggerSequence
+      const resolved = await store.resolve({
+        key,
+        deliveryId: result.deliveryId,
+        versions: result.versions,
+        commit: result.commit,
+        finished: finishedFrom(result, now),
+        trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
+        dedupeTtlMs: options.dedupeTtlMs,
+        now
+      })
+      const log = { ...key, object: result.object, reason: result.reason, revision: result.revision, via: mapping.via }
+      switch (resolved.status) {
+        case 'duplicate':
+          return answer(result, 'duplicate', { status: 'duplicate', ...key })
+        case 'finished':
+          logger.info({ ...log, triggeredId: resolved.triggeredId, outcome: result.outcome }, 'finishing the triggered deployment')
+          deps.wake()
+          return answer(result, 'accepted', { status: 'accepted', ...key, triggeredId: resolved.triggeredId, keptnContext: resolved.keptnContext })
+        case 'triggered':
+          logger.info({ ...log, sequence, keptnContext: resolved.keptnContext }, 'triggering the Keptn sequence after a GitOps deployment')
+          deps.wake()
+          return answer(result, 'accepted', { status: 'accepted', reason: `triggered ${mapping.stage}.${sequence}`, ...key, keptnContext: resolved.keptnContext })
+        case 'already-triggered':
+          return answer(result, 'ignored-already-triggered', { status: 'ignored', reason: 'sequence already triggered for this revision', ...key })
+        case 'no-pending': {
+          const why = result.outcome === 'failure' ? 'failure with no pending deployment: nothing triggered' : 'no pending deployment'
+          logger.info(log, why)
+          return answer(result, 'ignored-no-pending', { status: 'ignored', reason: why, ...key })
+        }
+      }
+    }
+  }
+}
+
+export type Engine = ReturnType<typeof createEngine>

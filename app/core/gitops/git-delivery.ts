@@ -1,0 +1,74 @@
+import type { Logger } from 'pino'
+import type { Store } from '../../store/store.js'
+import type { FinishedResult, TriggeredDeployment } from '../types.js'
+import { createGitWriter } from './git-writer.js'
+import { findTarget, type GitTarget } from './targets.js'
+
+export interface GitDeliveryDeps {
+  targets: GitTarget[]
+  workDir: string
+  tokenFile?: string
+  sshKeyFile?: string
+  receiver?: { url: string, token?: string }
+  store: Store
+  clock: () => number
+  logger: Logger
+  /** Called after a .finished was enqueued here, so delivery runs now. */
+  wake: () => void
+}
+
+/**
+ * Keptn-driven delivery through Git: a triggered deployment that names an image and has a Git
+ * target gets the image written to Git; Flux then deploys it and its report (matched on the
+ * commit written here) finishes the deployment. When Git already holds the value, Flux has
+ * nothing to do and reports nothing, so the deployment is finished at once as succeeded.
+ * A Git error finishes it as errored/fail: the sequence never hangs on us.
+ */
+export function createGitDelivery (deps: GitDeliveryDeps) {
+  const { store, clock, logger } = deps
+  const writer = createGitWriter({ workDir: deps.workDir, tokenFile: deps.tokenFile, sshKeyFile: deps.sshKeyFile, receiver: deps.receiver, logger })
+  const inFlight = new Set<Promise<void>>()
+
+  const finish = async (td: TriggeredDeployment, status: 'succeeded' | 'errored', message: string, commit?: string) => {
+    const result: FinishedResult = {
+      status,
+      result: status === 'succeeded' ? 'pass' : 'fail',
+      message,
+      deploymentNames: [td.service],
+      gitCommit: commit,
+      source: 'git',
+      finishedAt: clock()
+    }
+    if (await store.finishPending(td, result, clock())) deps.wake()
+  }
+
+  const write = async (td: TriggeredDeployment) => {
+    const target = findTarget(deps.targets, td)
+    if (!target || !td.image) return
+    const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image: td.image }
+    try {
+      const written = await writer.write(target, { ...td, image: td.image })
+      if (written.changed) {
+        await store.updatePending({ ...td, commit: written.commit })
+        logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')
+      } else {
+        logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
+        await finish(td, 'succeeded', `Git already holds ${td.image} in ${target.file}@${target.branch}; nothing to deploy`, written.commit)
+      }
+    } catch (err) {
+      logger.error({ ...log, err: (err as Error).message }, 'could not write the change to Git')
+      await finish(td, 'errored', `Could not write ${td.image} to Git (${target.file}@${target.branch}): ${(err as Error).message}`)
+    }
+  }
+
+  return {
+    onTriggered (td: TriggeredDeployment) {
+      const job = write(td).catch(err => logger.error({ err }, 'git delivery failed')).finally(() => inFlight.delete(job))
+      inFlight.add(job)
+    },
+    async close () {
+      await Promise.all(inFlight)
+      await writer.close()
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino'
+import type { Store } from '../store/store.js'
+import type { DeliveryAttempt, OutboxEntry } from './types.js'
+import type { SendResult } from './keptn-client.js'
+import type { Metrics } from './metrics.js'
+
+export interface DeliveryOptions {
+  leaseMs: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** Entries leased per shard and round. */
+  batch: number
+}
+
+export interface DeliveryDeps {
+  store: Store
+  send: (entry: OutboxEntry) => Promise<SendResult>
+  clock: () => number
+  logger: Logger
+  metrics?: Metrics
+  options: DeliveryOptions
+  random?: () => number
+}
+
+const keptAttempts = 20
+
+/** Exponential backoff with equal jitter: half fixed, half random, capped. */
+export function backoffMs (attempt: number, base: number, max: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(max, base * 2 ** Math.min(attempt - 1, 30))
+  return Math.round(ceiling / 2 + random() * ceiling / 2)
+}
+
+function labelsOf (entry: OutboxEntry) {
+  if (entry.kind !== 'finished') return { kind: entry.kind, status: '', result: '' }
+  return { kind: entry.kind, status: entry.result.status, result: entry.result.result }
+}
+
+async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry): Promise<void> {
+  const { store, clock, logger, metrics, options } = deps
+  const started = clock()
+  const outcome = await deps.send(entry).catch((err: Error): SendResult => ({ ok: false, retryable: true, message: err.message }))
+  metrics?.keptnRequestDuration.observe({ outcome: outcome.ok ? 'ok' : outcome.retryable ? 'retryable' : 'permanent' }, (clock() - started) / 1000)
+  if (outcome.ok) {
+    await store.ack(entry)
+    metrics?.keptnEventsSent.inc(labelsOf(entry))
+    logger.info({ entry: entry.id, attempts: (entry.attempts?.length ?? 0) + 1 }, 'delivered to Keptn')
+    return
+  }
+  const attempt: DeliveryAttempt = { at: clock(), status: outcome.status, message: outcome.message }
+  const attempts = [...(entry.attempts ?? []), attempt]
+  if (!outcome.retryable) {
+    await store.deadLetter(entry, attempts, clock())
+    metrics?.deadLetters.inc({ kind: entry.kind })
+    logger.error({ entry: entry.id, status: outcome.status, keptnMessage: outcome.message }, 'Keptn refused the event; moved to the dead-letter list')
+    return
+  }
+  const delay = backoffMs(attempts.length, options.backoffBaseMs, options.backoffMaxMs, deps.random)
+  await store.retry({ ...entry, attempts: attempts.slice(-keptAttempts) }, clock() + delay)
+  metrics?.deliveryRetries.inc({ kind: entry.kind })
+  logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')
+}
+
+/** One delivery round: lease what is due, send it, settle each entry. Returns how many were leased. */
+export async function deliverDue (deps: DeliveryDeps): Promise<number> {
+  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch)
+  await Promise.all(entries.map(entry => deliverOne(deps, entry)))
+  return entries.length
+}

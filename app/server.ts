@@ -1,0 +1,32 @@
+import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance } from 'fastify'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { buildApp } from './build-app.js'
+
+let config: Config
+let app: FastifyInstance
+try {
+  config = loadConfig(process.env)
+  app = await buildApp(config)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`keptn-gitops-bridge: bad configuration: ${err.message}\n`)
+  process.exit(1)
+}
+// Slow or stuck clients must not hold connections for ever; Flux retries on its own.
+app.server.requestTimeout = 30_000
+app.server.headersTimeout = 15_000
+app.server.keepAliveTimeout = 65_000
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an unexpected error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
+
+try {
+  await app.listen({ port: config.port, host: config.host })
+} catch (err) {
+  app.log.error({ err }, 'could not listen')
+  process.exit(1)
+}

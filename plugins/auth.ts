@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { verifyBearer, verifySignature } from '../app/core/auth.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: {
+      /** Checks FLUX_HMAC_KEYS and FLUX_WEBHOOK_TOKEN (each when set) against the raw body. */
+      flux (request: FastifyRequest, rawBody: Buffer): boolean
+      /** Checks ARGOCD_WEBHOOK_TOKEN; undefined when the Argo CD hook is disabled. */
+      argocd (request: FastifyRequest): boolean | undefined
+    }
+  }
+}
+
+const shortKeyBytes = 32
+
+export default fp(async (app) => {
+  const { fluxHmacKeys, fluxWebhookToken, argocdWebhookToken, production } = app.config
+  const keys = fluxHmacKeys.map(key => Buffer.from(key, 'utf8'))
+  if (keys.length === 0 && fluxWebhookToken === undefined) {
+    app.log.warn('NEITHER FLUX_HMAC_KEYS NOR FLUX_WEBHOOK_TOKEN IS SET: /hooks/flux is OPEN to anyone who can reach it. Fine for a first try; NODE_ENV=production refuses to start like this.')
+  }
+  keys.forEach((key, index) => {
+    if (key.length < shortKeyBytes) app.log.warn({ key: index + 1 }, `FLUX_HMAC_KEYS: key ${index + 1} is shorter than ${shortKeyBytes} bytes; use a longer random key`)
+  })
+  if (argocdWebhookToken === undefined) {
+    if (production) app.log.warn('ARGOCD_WEBHOOK_TOKEN is not set: /hooks/argocd is disabled (NODE_ENV=production)')
+    else app.log.warn('ARGOCD_WEBHOOK_TOKEN is not set: /hooks/argocd is OPEN to anyone who can reach it.')
+  }
+  const header = (request: FastifyRequest, name: string) => {
+    const value = request.headers[name]
+    return Array.isArray(value) ? value[0] : value
+  }
+  app.decorate('auth', {
+    flux (request, rawBody) {
+      if (keys.length > 0 && !verifySignature(rawBody, header(request, 'x-signature'), keys)) return false
+      if (fluxWebhookToken !== undefined && !verifyBearer(header(request, 'authorization'), fluxWebhookToken)) return false
+      return true
+    },
+    argocd (request) {
+      if (argocdWebhookToken === undefined) return production ? undefined : true
+      return verifyBearer(header(request, 'authorization'), argocdWebhookToken)
+    }
+  })
+}, { name: 'auth', dependencies: ['config'] })

@@ -1,0 +1,94 @@
+import { hostname } from 'node:os'
+import fp from 'fastify-plugin'
+import { dedupeWindowMs } from '../app/config.js'
+import { createEngine, type Engine } from '../app/core/engine.js'
+import { buildCloudEvent } from '../app/core/keptn-events.js'
+import { deliverDue } from '../app/core/outbox.js'
+import { expireDue } from '../app/core/deadlines.js'
+import { startWorker, type Worker } from '../app/core/worker.js'
+import { startUniformRegistration } from '../app/core/uniform-registration.js'
+import { buildResolvers } from '../app/core/mapping/build-resolvers.js'
+import { createGitDelivery } from '../app/core/gitops/git-delivery.js'
+import { loadGitTargets } from '../app/core/gitops/targets.js'
+import { ConfigError } from '../app/config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    engine: Engine
+  }
+}
+
+/** The engine and everything that runs beside requests: delivery, deadlines, polling, registration. */
+export default fp(async (app) => {
+  const { config, store, keptn, metrics, clock } = app
+  const logger = app.log as never
+  const resolvers = await buildResolvers(config, app.log)
+  const workers: Worker[] = []
+  const stops: Array<() => Promise<void>> = [resolvers.close]
+  let delivery: Worker | undefined
+
+  const git = config.git.targetsFile
+    ? createGitDelivery({
+      targets: await loadGitTargets(config.git.targetsFile).catch(err => { throw new ConfigError(`GIT_TARGETS: ${(err as Error).message}`) }),
+      workDir: config.git.workDir,
+      tokenFile: config.git.tokenFile,
+      sshKeyFile: config.git.sshKeyFile,
+      receiver: config.git.receiverUrl ? { url: config.git.receiverUrl, token: config.git.receiverToken } : undefined,
+      store,
+      clock,
+      logger,
+      wake: () => delivery?.wake()
+    })
+    : undefined
+  const engine = createEngine({
+    store,
+    resolve: resolvers.resolve,
+    clock,
+    logger,
+    metrics,
+    options: {
+      deploymentTimeoutMs: config.deploymentTimeoutMs,
+      retentionMs: config.retentionMs,
+      dedupeTtlMs: dedupeWindowMs(config),
+      triggerSequence: config.triggerSequence,
+      maxEventAgeMs: config.maxEventAgeMs,
+      maxClockSkewMs: config.maxClockSkewMs
+    },
+    wake: () => delivery?.wake(),
+    onTriggered: git?.onTriggered
+  })
+  app.decorate('engine', engine)
+
+  app.addHook('onReady', async () => {
+    const deliveryDeps = {
+      store,
+      send: (entry: Parameters<typeof buildCloudEvent>[0]) => keptn.send(buildCloudEvent(entry, config.serviceName, clock())),
+      clock,
+      logger,
+      metrics,
+      options: { leaseMs: config.delivery.leaseMs, backoffBaseMs: config.delivery.backoffBaseMs, backoffMaxMs: config.delivery.backoffMaxMs, batch: 16 }
+    }
+    delivery = startWorker('delivery', () => deliverDue(deliveryDeps), config.delivery.pollIntervalMs, app.log)
+    workers.push(delivery)
+    const deadlineEvery = Math.min(5000, Math.max(50, Math.floor(config.deploymentTimeoutMs / 10)))
+    workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))
+    if (config.keptn.apiUrl && config.keptn.pollIntervalMs > 0) {
+      workers.push(startWorker('keptn-poll', async () => {
+        for (const event of await keptn.listTriggered()) await engine.acceptTriggered(event, 'pull')
+        return 0
+      }, config.keptn.pollIntervalMs, app.log))
+    }
+    if (config.keptn.register) {
+      const registration = startUniformRegistration({
+        client: keptn, logger, name: config.serviceName, hostname: hostname(), namespace: process.env.POD_NAMESPACE ?? 'keptn'
+      })
+      stops.push(registration.stop)
+    }
+  })
+
+  app.addHook('preClose', async () => {
+    await Promise.all(workers.map(w => w.stop()))
+    await Promise.all(stops.map(stop => stop()))
+    await git?.close()
+  })
+}, { name: 'engine', dependencies: ['store', 'keptn-client', 'metrics', 'config'] })

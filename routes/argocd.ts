@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify'
+import { ArgoNotification } from '../schemas/argocd-notification.js'
+import { hookResponses } from '../schemas/responses.js'
+import { compileValidator } from '../schemas/validator.js'
+import { fromArgoNotification } from '../app/core/sources/argocd.js'
+import { HttpError, badRequest, unauthorized } from '../app/http-errors.js'
+import { parseJsonBody } from './parse-json.js'
+
+const validNotification = compileValidator(ArgoNotification)
+
+/** POST /hooks/argocd: Argo CD Notifications webhook carrying `{"app": {{toJson .app}}, "trigger": "…"}`. */
+export default async function argocdRoutes (app: FastifyInstance) {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) => done(null, body))
+
+  app.post('/hooks/argocd', { bodyLimit: 4 * 1024 * 1024, schema: { response: hookResponses } }, async (request, reply) => {
+    const allowed = app.auth.argocd(request)
+    if (allowed === undefined) throw new HttpError(404, 'the Argo CD hook is disabled: set ARGOCD_WEBHOOK_TOKEN', 'DISABLED')
+    if (!allowed) throw unauthorized()
+    const checked = validNotification(parseJsonBody(request.body as Buffer))
+    if (!checked.ok) throw badRequest(`invalid Argo CD notification: ${checked.reason}`)
+    const answer = await app.engine.acceptResult(fromArgoNotification(checked.value))
+    return await reply.code(answer.status === 'accepted' ? 202 : 200).send(answer)
+  })
+}

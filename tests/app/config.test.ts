@@ -1,0 +1,74 @@
+import t from 'tap'
+import { ConfigError, dedupeWindowMs, loadConfig } from '../../app/config.js'
+
+t.test('defaults: port 8080 on all interfaces, memory store, log-only Keptn, 15m deadline', async t => {
+  const config = loadConfig({})
+  t.equal(config.port, 8080)
+  t.equal(config.host, '0.0.0.0')
+  t.equal(config.logLevel, 'info')
+  t.equal(config.redis.url, undefined)
+  t.equal(config.keptn.apiUrl, undefined)
+  t.equal(config.keptn.pollIntervalMs, 10_000)
+  t.equal(config.deploymentTimeoutMs, 15 * 60_000)
+  t.equal(config.maxEventAgeMs, 15 * 60_000)
+  t.equal(config.maxClockSkewMs, 2 * 60_000)
+  t.ok(Object.isFrozen(config.keptn), 'the config is frozen')
+})
+
+t.test('a bad value stops start-up with one line naming the variable and what is wrong', async t => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'abc' }, /^PORT=abc: must be a port number/],
+    [{ PORT: '70000' }, /^PORT=70000: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL=loud: must be one of/],
+    [{ DEPLOYMENT_TIMEOUT: '15 minutes' }, /^DEPLOYMENT_TIMEOUT=15 minutes: must be a duration/],
+    [{ KEPTN_POLL_INTERVAL: '-1s' }, /^KEPTN_POLL_INTERVAL=-1s: /],
+    [{ KEPTN_REGISTER: 'maybe' }, /^KEPTN_REGISTER=maybe: must be true or false/],
+    [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL: must /],
+    [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL: must use redis: or rediss:/],
+    [{ KEPTN_API_URL: 'http://keptn/api' }, /^KEPTN_API_TOKEN: required/],
+    [{ FLUX_WEBHOOK_TOKEN: 'short' }, /^FLUX_WEBHOOK_TOKEN: must be at least 16 characters/],
+    [{ REDIS_URL: 'redis://a:1', REDIS_SENTINELS: 'b:2' }, /^REDIS_URL, REDIS_SENTINELS: set only one Redis mode/],
+    [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required/],
+    [{ REDIS_CLUSTER_NODES: 'a:1,nope' }, /^REDIS_CLUSTER_NODES: "nope" is not host:port/],
+    [{ TRIGGER_SEQUENCE: 'Evaluation!' }, /^TRIGGER_SEQUENCE=Evaluation!: must be a Keptn sequence name/],
+    [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), message, JSON.stringify(env))
+    try { loadConfig(env) } catch (err) {
+      t.type(err, ConfigError)
+      t.notMatch((err as Error).message, /\n/, 'one line')
+    }
+  }
+})
+
+t.test('a secret is never echoed in the error line', async t => {
+  t.throws(() => loadConfig({ FLUX_WEBHOOK_TOKEN: 'tiny-secret' }), { message: /^(?!.*tiny-secret)/ })
+  t.throws(() => loadConfig({ REDIS_URL: 'http://user:hunter2@x' }), { message: /^(?!.*hunter2)/ })
+})
+
+t.test('empty values count as unset; durations accept ms, s, m, h', async t => {
+  const config = loadConfig({ PORT: '', REDIS_URL: ' ', DEPLOYMENT_TIMEOUT: '1h', KEPTN_POLL_INTERVAL: '500ms', MAX_EVENT_AGE: '0' })
+  t.equal(config.port, 8080)
+  t.equal(config.redis.url, undefined)
+  t.equal(config.deploymentTimeoutMs, 3_600_000)
+  t.equal(config.keptn.pollIntervalMs, 500)
+  t.equal(config.maxEventAgeMs, 0)
+})
+
+t.test('production starts when the Flux hook is protected by a token alone', async t => {
+  const config = loadConfig({ NODE_ENV: 'production', FLUX_WEBHOOK_TOKEN: 'a-long-enough-token' })
+  t.equal(config.production, true)
+  t.same(config.fluxHmacKeys, [])
+})
+
+t.test('in a pod the Kubernetes API address comes from the service variables', async t => {
+  t.equal(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }).kubernetes.apiUrl, 'https://10.0.0.1:443')
+  t.equal(loadConfig({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }).kubernetes.apiUrl, 'https://[fd00::1]:443')
+  t.equal(loadConfig({ KUBERNETES_API_URL: 'http://127.0.0.1:8001/' }).kubernetes.apiUrl, 'http://127.0.0.1:8001')
+})
+
+t.test('duplicates are recognised for at least 10 minutes and for the whole replay window', async t => {
+  t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1m', MAX_CLOCK_SKEW: '1m' })), 10 * 60_000)
+  t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1h', MAX_CLOCK_SKEW: '2m' })), 62 * 60_000)
+})
