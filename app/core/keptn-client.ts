@@ -1,0 +1,172 @@
+import { Agent, request, type Dispatcher } from 'undici'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { Logger } from 'pino'
+import { KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import { DEPLOYMENT_TRIGGERED } from './keptn-events.js'
+
+export type SendResult =
+  | { ok: true, status: number, keptnContext?: string }
+  | { ok: false, retryable: boolean, status?: number, message: string }
+
+export interface TriggeredFilter {
+  project?: string
+  stage?: string
+  service?: string
+}
+
+export interface UniformRegistration {
+  name: string
+  metadata: {
+    hostname: string
+    integrationversion?: string
+    distributorversion?: string
+    location?: string
+    kubernetesmetadata: { namespace: string, podname?: string, deploymentname?: string }
+  }
+  subscriptions: Array<{ event: string, filter: { projects: string[], stages: string[], services: string[] } }>
+}
+
+export interface KeptnClient {
+  send (event: KeptnCloudEvent): Promise<SendResult>
+  listTriggered (filter?: TriggeredFilter): Promise<KeptnCloudEvent[]>
+  register (registration: UniformRegistration): Promise<{ id: string }>
+  heartbeat (id: string): Promise<void>
+  close (): Promise<void>
+}
+
+/** A non-2xx answer from the Keptn API, with Keptn's own message when it gave one. */
+export class KeptnApiError extends Error {
+  readonly code = 'KEPTN_API_ERROR'
+  constructor (readonly status: number, message: string) {
+    super(message)
+    this.name = 'KeptnApiError'
+  }
+}
+
+export interface KeptnClientOptions {
+  url: string
+  token?: string
+  timeoutMs?: number
+  source: string
+}
+
+// The listing's paging is unreliable (see the contract): large pages, a hard page cap, dedupe.
+const PAGE_SIZE = 100
+const MAX_PAGES = 20
+
+const isCloudEvent = TypeCompiler.Compile(KeptnCloudEvent)
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function keptnMessage (status: number, text: string): string {
+  const body = parseJson(text) as { message?: unknown } | undefined
+  if (typeof body?.message === 'string' && body.message !== '') return body.message
+  return text.trim().slice(0, 500) || `HTTP ${status}`
+}
+
+export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  const base = opts.url.replace(/\/+$/, '')
+  const agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+
+  async function call (method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<{ status: number, text: string }> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (opts.token) headers['x-token'] = opts.token
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const res = await request(base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: agent,
+      // undici's own timers tick at ~0.5 s granularity; the signal bounds the whole exchange exactly.
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs
+    })
+    return { status: res.statusCode, text: await res.body.text() }
+  }
+
+  async function send (event: KeptnCloudEvent): Promise<SendResult> {
+    let res
+    try {
+      res = await call('POST', '/v1/event', event)
+    } catch (err) {
+      const error = err as Error & { code?: string }
+      const timedOut = error.name === 'TimeoutError' || /TIMEOUT/.test(error.code ?? '')
+      const message = timedOut ? `timeout: Keptn did not answer within ${timeoutMs} ms` : `Keptn unreachable: ${error.message || error.code || error.name}`
+      return { ok: false, retryable: true, message }
+    }
+    const { status, text } = res
+    if (status >= 200 && status < 300) {
+      const body = parseJson(text) as { keptnContext?: unknown } | undefined
+      return typeof body?.keptnContext === 'string' ? { ok: true, status, keptnContext: body.keptnContext } : { ok: true, status }
+    }
+    return { ok: false, retryable: status >= 500 || status === 429, status, message: keptnMessage(status, text) }
+  }
+
+  async function expectOk (method: Dispatcher.HttpMethod, path: string, what: string, body?: unknown): Promise<unknown> {
+    const { status, text } = await call(method, path, body).catch((err: Error) => {
+      throw new Error(`${what}: Keptn unreachable: ${err.message}`, { cause: err })
+    })
+    if (status < 200 || status >= 300) throw new KeptnApiError(status, `${what}: Keptn answered ${status}: ${keptnMessage(status, text)}`)
+    return parseJson(text)
+  }
+
+  async function listTriggered (filter: TriggeredFilter = {}): Promise<KeptnCloudEvent[]> {
+    const found = new Map<string, KeptnCloudEvent>()
+    const seenKeys = new Set<string>()
+    let pageKey: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = new URLSearchParams({ pageSize: String(PAGE_SIZE) })
+      for (const field of ['project', 'stage', 'service'] as const) {
+        if (filter[field]) query.set(field, filter[field])
+      }
+      if (pageKey) query.set('nextPageKey', pageKey)
+      const body = await expectOk('GET', `/controlPlane/v1/event/triggered/${DEPLOYMENT_TRIGGERED}?${query}`, 'listing triggered deployments')
+      // Go encodes an empty slice as null, so `events` may be null on an empty page.
+      const list = body as { events?: unknown, nextPageKey?: unknown } | null | undefined
+      if (typeof list !== 'object' || list === null || (list.events != null && !Array.isArray(list.events))) {
+        throw new Error('listing triggered deployments: Keptn answered with an unexpected body')
+      }
+      for (const ev of (list.events ?? []) as unknown[]) {
+        if (isCloudEvent.Check(ev) && !found.has(ev.id)) found.set(ev.id, ev)
+      }
+      pageKey = list.nextPageKey == null ? undefined : String(list.nextPageKey)
+      if (!pageKey || pageKey === '0' || seenKeys.has(pageKey)) break
+      seenKeys.add(pageKey)
+    }
+    return [...found.values()]
+  }
+
+  async function register (registration: UniformRegistration): Promise<{ id: string }> {
+    const body = await expectOk('POST', '/controlPlane/v1/uniform/registration', 'uniform registration', registration) as { id?: unknown } | undefined
+    if (typeof body?.id !== 'string' || body.id === '') throw new Error('uniform registration: Keptn answered without an id')
+    return { id: body.id }
+  }
+
+  async function heartbeat (id: string): Promise<void> {
+    await expectOk('PUT', `/controlPlane/v1/uniform/registration/${encodeURIComponent(id)}/ping`, 'uniform heartbeat')
+  }
+
+  return { send, listTriggered, register, heartbeat, close: () => agent.close() }
+}
+
+/** Stands in for Keptn when no API URL is configured: every event is logged and accepted. */
+export function createLogOnlyKeptnClient (logger: Pick<Logger, 'info'>): KeptnClient {
+  return {
+    async send (event) {
+      logger.info({ keptnEvent: event }, 'keptn event (no KEPTN_API_URL, logged only)')
+      return event.shkeptncontext ? { ok: true, status: 200, keptnContext: event.shkeptncontext } : { ok: true, status: 200 }
+    },
+    async listTriggered () { return [] },
+    async register () { return { id: 'log-only' } },
+    async heartbeat () {},
+    async close () {}
+  }
+}

@@ -1,0 +1,326 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createHash, randomUUID } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
+
+// A strict stand-in for the Keptn v1 API gateway (shared/contracts/keptn-v1-api.md). It refuses
+// what the real API refuses, with the same statuses and `{code,message}` bodies, and records the
+// protocol mistakes the real API accepts but that leave a sequence stuck (`violations`).
+
+const MAX_BODY_BYTES = 64 * 1024
+const BASE_PATH = '/api'
+const TASK_STATUSES = new Set(['started', 'finished', 'invalidated'])
+const FINISHED_STATUS = new Set(['succeeded', 'errored', 'unknown'])
+const FINISHED_RESULT = new Set(['pass', 'warning', 'fail'])
+
+export interface KeptnFakeOptions {
+  token?: string
+  /** Also flag started/finished for a triggeredid never given to `addTriggered`. */
+  strictTriggeredIds?: boolean
+  /** Drop a triggered event from the listing once it is finished (real Keptn lags; default off). */
+  removeOnFinished?: boolean
+}
+
+export interface Rejection { status: number, message: string, body: unknown }
+export interface Registration { id: string, body: Record<string, unknown> }
+
+export interface KeptnFake {
+  url: string
+  token: string
+  received: KeptnCloudEvent[]
+  rejected: Rejection[]
+  violations: string[]
+  registrations: Registration[]
+  heartbeats: Array<{ id: string, at: number }>
+  /** Every request answered, injected failures included. */
+  requests: Array<{ method: string, path: string, status: number }>
+  addTriggered (ev: KeptnCloudEvent): void
+  removeTriggered (id: string): void
+  /** Answer the next `times` requests (all of them until `heal()` when omitted) with `status`. */
+  respondWith (status: number, times?: number): void
+  heal (): void
+  /** Stop listening and drop open connections: clients get connection refused. */
+  goDown (): Promise<void>
+  /** Listen again on the same port. */
+  comeBack (): Promise<void>
+  /** Hold every answer back by `ms` (0 to stop). */
+  delay (ms: number): void
+  /** Forget registrations, as Keptn does after 1–2 minutes without a ping. */
+  dropRegistrations (): void
+  waitFor (predicate: (fake: KeptnFake) => boolean, timeoutMs?: number): Promise<void>
+  close (): Promise<void>
+}
+
+type Json = Record<string, unknown>
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+const filled = (v: unknown): v is string => typeof v === 'string' && v !== ''
+
+/** Why the real API would refuse this event with 400, or undefined when it would take it. */
+export function eventRejection (ev: unknown): string | undefined {
+  if (!isObject(ev)) return 'body must be a CloudEvent object'
+  for (const field of ['specversion', 'source', 'type']) {
+    if (!filled(ev[field])) return `${field} is required`
+  }
+  if (!isObject(ev['data'])) return 'data is required and must be an object'
+  const data = ev['data']
+  const parts = (ev['type'] as string).split('.')
+  if (parts.slice(0, 3).join('.') !== 'sh.keptn.event' || parts.some(p => p === '')) return `unknown event type ${ev['type']}`
+  if (parts.length === 6) {
+    if (parts[5] !== 'triggered') return 'only .triggered may be sent for a sequence'
+    if (data['stage'] !== parts[3]) return `data.stage must equal the stage in the type (${parts[3]})`
+    for (const field of ['project', 'service']) if (!filled(data[field])) return `data.${field} is required`
+    return undefined
+  }
+  if (parts.length !== 5) return `unknown event type ${ev['type']}`
+  if (!TASK_STATUSES.has(parts[4]!)) return 'task events may only be .started, .finished or .invalidated'
+  for (const field of ['triggeredid', 'shkeptncontext']) if (!filled(ev[field])) return `${field} is required`
+  for (const field of ['project', 'stage', 'service']) if (!filled(data[field])) return `data.${field} is required`
+  if (parts[4] === 'finished') {
+    if (!FINISHED_STATUS.has(data['status'] as string)) return 'data.status must be succeeded, errored or unknown'
+    if (!FINISHED_RESULT.has(data['result'] as string)) return 'data.result must be pass, warning or fail'
+  }
+  return undefined
+}
+
+function readBody (req: IncomingMessage): Promise<{ size: number, text: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    req.on('end', () => resolve({ size, text: Buffer.concat(chunks).toString('utf8') }))
+    req.on('error', reject)
+  })
+}
+
+export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<KeptnFake> {
+  const token = opts.token ?? 'keptn-fake-token'
+  const listing: KeptnCloudEvent[] = []
+  const known = new Set<string>()
+  const tasks = new Map<string, { started: number, finished: number }>()
+  const liveRegistrations = new Map<string, Json>()
+  const timers = new Set<NodeJS.Timeout>()
+  const waiters = new Set<() => void>()
+  let failStatus = 0
+  let failTimes = 0
+  let delayMs = 0
+  let port = 0
+
+  const server = createServer((req, res) => { handle(req, res).catch(() => res.destroy()) })
+
+  function changed (): void { for (const w of waiters) w() }
+
+  function sleep (ms: number): Promise<void> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => { timers.delete(timer); resolve() }, ms)
+      timers.add(timer)
+    })
+  }
+
+  function answer (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    fake.requests.push({ method: req.method ?? '', path: req.url ?? '', status })
+    if (!res.destroyed) {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    changed()
+  }
+
+  function refuse (req: IncomingMessage, res: ServerResponse, status: number, message: string, body: unknown): void {
+    fake.rejected.push({ status, message, body })
+    answer(req, res, status, { code: status, message })
+  }
+
+  function track (ev: KeptnCloudEvent): void {
+    const [, , , , status] = ev.type.split('.')
+    if (status !== 'started' && status !== 'finished') return
+    const id = ev.triggeredid!
+    const seen = tasks.get(id) ?? { started: 0, finished: 0 }
+    tasks.set(id, seen)
+    const v = (what: string) => fake.violations.push(`${what} (${ev.type}, triggeredid ${id})`)
+    if (opts.strictTriggeredIds && !known.has(id)) v('event for a triggeredid Keptn never listed')
+    if (status === 'started') {
+      if (seen.started > 0) v('second .started')
+      if (seen.finished > 0) v('.started after .finished')
+      seen.started++
+    } else {
+      if (seen.started === 0) v('.finished without a .started before it')
+      if (seen.finished > 0) v('second .finished')
+      seen.finished++
+      if (opts.removeOnFinished) fake.removeTriggered(id)
+    }
+  }
+
+  function onEvent (req: IncomingMessage, res: ServerResponse, size: number, text: string): void {
+    if (size > MAX_BODY_BYTES) return refuse(req, res, 400, `request body of ${size} bytes exceeds the 64 KiB limit`, undefined)
+    const type = req.headers['content-type'] ?? ''
+    if (!/^application\/(cloudevents\+)?json\b/.test(type)) return refuse(req, res, 415, `unsupported media type ${type}`, text)
+    let ev: unknown
+    try {
+      ev = JSON.parse(text)
+    } catch {
+      return refuse(req, res, 400, 'body is not valid JSON', text)
+    }
+    const reason = eventRejection(ev)
+    if (reason) return refuse(req, res, 400, reason, ev)
+    const event = ev as KeptnCloudEvent
+    fake.received.push(event)
+    track(event)
+    answer(req, res, 200, { keptnContext: event.shkeptncontext ?? randomUUID() })
+  }
+
+  function onList (req: IncomingMessage, res: ServerResponse, eventType: string, query: URLSearchParams): void {
+    const pageSize = Number(query.get('pageSize') ?? 20)
+    const offset = Number(query.get('nextPageKey') ?? 0)
+    if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(offset) || offset < 0) {
+      return refuse(req, res, 400, 'invalid pageSize or nextPageKey', undefined)
+    }
+    const matches = listing.filter(ev => ev.type === eventType &&
+      ['project', 'stage', 'service'].every(f => !query.get(f) || ev.data[f] === query.get(f)))
+    const next = offset + pageSize
+    answer(req, res, 200, {
+      events: matches.slice(offset, next),
+      nextPageKey: next < matches.length ? String(next) : '0',
+      pageSize,
+      totalCount: matches.length
+    })
+  }
+
+  function onRegister (req: IncomingMessage, res: ServerResponse, text: string): void {
+    let body: unknown
+    try { body = JSON.parse(text) } catch { return refuse(req, res, 400, 'body is not valid JSON', text) }
+    const meta = isObject(body) && isObject(body['metadata']) ? body['metadata'] : {}
+    const k8s = isObject(meta['kubernetesmetadata']) ? meta['kubernetesmetadata'] : {}
+    if (!isObject(body) || !filled(body['name']) || !filled(meta['hostname']) || !filled(k8s['namespace']) ||
+      !Array.isArray(body['subscriptions'])) {
+      return refuse(req, res, 400, 'name, metadata.hostname, metadata.kubernetesmetadata.namespace and subscriptions are required', body)
+    }
+    const id = createHash('sha1').update(`${body['name']}/${k8s['namespace']}/${meta['hostname']}`).digest('hex')
+    liveRegistrations.set(id, body)
+    fake.registrations.push({ id, body })
+    answer(req, res, 201, { id })
+  }
+
+  function onPing (req: IncomingMessage, res: ServerResponse, id: string): void {
+    const body = liveRegistrations.get(id)
+    if (!body) return refuse(req, res, 404, `no integration with id ${id}`, undefined)
+    fake.heartbeats.push({ id, at: Date.now() })
+    answer(req, res, 200, { ...body, id })
+  }
+
+  async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { size, text } = await readBody(req)
+    if (delayMs > 0) await sleep(delayMs)
+    if (failTimes > 0) {
+      failTimes--
+      return answer(req, res, failStatus, { code: failStatus, message: `injected ${failStatus}` })
+    }
+    const url = new URL(req.url ?? '/', 'http://keptn.invalid')
+    if (req.headers['x-token'] !== token) return refuse(req, res, 401, 'missing or malformed API key', undefined)
+    const path = url.pathname.startsWith(BASE_PATH + '/') ? url.pathname.slice(BASE_PATH.length) : ''
+    const list = /^\/controlPlane\/v1\/event\/triggered\/([^/]+)$/.exec(path)
+    const ping = /^\/controlPlane\/v1\/uniform\/registration\/([^/]+)\/ping$/.exec(path)
+    if (req.method === 'POST' && path === '/v1/event') return onEvent(req, res, size, text)
+    if (req.method === 'GET' && list) return onList(req, res, decodeURIComponent(list[1]!), url.searchParams)
+    if (req.method === 'POST' && path === '/controlPlane/v1/uniform/registration') return onRegister(req, res, text)
+    if (req.method === 'PUT' && ping) return onPing(req, res, decodeURIComponent(ping[1]!))
+    refuse(req, res, 404, `no route for ${req.method} ${url.pathname}`, undefined)
+  }
+
+  function listen (): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        port = (server.address() as AddressInfo).port
+        resolve()
+      })
+    })
+  }
+
+  function stopListening (): Promise<void> {
+    return new Promise(resolve => {
+      if (!server.listening) return resolve()
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+  }
+
+  function summary (): string {
+    return JSON.stringify({
+      received: fake.received.map(ev => `${ev.type} ${ev.triggeredid ?? ''}`.trim()),
+      rejected: fake.rejected.map(r => `${r.status} ${r.message}`),
+      violations: fake.violations,
+      registrations: fake.registrations.length,
+      heartbeats: fake.heartbeats.length
+    }, null, 2)
+  }
+
+  await listen()
+  const fake: KeptnFake = {
+    url: `http://127.0.0.1:${port}${BASE_PATH}`,
+    token,
+    received: [],
+    rejected: [],
+    violations: [],
+    registrations: [],
+    heartbeats: [],
+    requests: [],
+    addTriggered (ev) {
+      listing.push(ev)
+      known.add(ev.id)
+    },
+    removeTriggered (id) {
+      for (let i = listing.length - 1; i >= 0; i--) if (listing[i]!.id === id) listing.splice(i, 1)
+    },
+    respondWith (status, times = Infinity) {
+      failStatus = status
+      failTimes = times
+    },
+    heal () { failTimes = 0 },
+    goDown: stopListening,
+    comeBack: listen,
+    delay (ms) { delayMs = ms },
+    dropRegistrations () { liveRegistrations.clear() },
+    waitFor (predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!predicate(fake)) return
+          done()
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`keptn fake: condition not met within ${timeoutMs} ms; so far:\n${summary()}`))
+        }, timeoutMs)
+        const done = () => { clearTimeout(timer); waiters.delete(check) }
+        waiters.add(check)
+        check()
+      })
+    },
+    async close () {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      await stopListening()
+    }
+  }
+  return fake
+}
+
+/** A `deployment.triggered` event as Keptn lists it; `data` fields override the defaults. */
+export function makeTriggered (data: Json = {}, envelope: Partial<KeptnCloudEvent> = {}): KeptnCloudEvent {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'shipyard-controller',
+    type: 'sh.keptn.event.deployment.triggered',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    shkeptncontext: randomUUID(),
+    shkeptnspecversion: '0.2.4',
+    ...envelope,
+    data: { project: 'shop', stage: 'prod', service: 'cart', ...data }
+  }
+}
