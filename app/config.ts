@@ -149,12 +149,18 @@ export function loadConfig (env: Env = process.env): Config {
     },
     delivery: {
       pollIntervalMs: r.duration('DELIVERY_POLL_INTERVAL', '1s'),
-      leaseMs: 60_000,
+      leaseMs: r.duration('DELIVERY_LEASE', '60s'),
       backoffBaseMs: r.duration('DELIVERY_BACKOFF_BASE', '500ms'),
       backoffMaxMs: r.duration('DELIVERY_BACKOFF_MAX', '5m'),
-      requestTimeoutMs: 10_000
+      requestTimeoutMs: r.duration('KEPTN_TIMEOUT', '10s')
     }
   }
+  // A lease shorter than a request could hand an entry to a second replica while the first still
+  // sends it: that would be a second .finished.
+  if (config.delivery.leaseMs < 2 * config.delivery.requestTimeoutMs) {
+    r.fail('DELIVERY_LEASE', 'must be at least twice KEPTN_TIMEOUT, so a slow request is never sent twice')
+  }
+  if (config.delivery.requestTimeoutMs <= 0) r.fail('KEPTN_TIMEOUT', 'must be longer than 0')
   if (config.deploymentTimeoutMs <= 0) r.fail('DEPLOYMENT_TIMEOUT', 'must be longer than 0')
   if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {
     r.fail('TRIGGER_SEQUENCE', 'must be a Keptn sequence name (lower-case letters, digits, -)')

@@ -31,6 +31,9 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required/],
     [{ REDIS_CLUSTER_NODES: 'a:1,nope' }, /^REDIS_CLUSTER_NODES: "nope" is not host:port/],
     [{ TRIGGER_SEQUENCE: 'Evaluation!' }, /^TRIGGER_SEQUENCE=Evaluation!: must be a Keptn sequence name/],
+    [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
+    [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
+    [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
     [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
   ]
   for (const [env, message] of cases) {

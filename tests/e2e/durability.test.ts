@@ -1,0 +1,187 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { request } from 'undici'
+import { build, manualClock } from '../helpers/app.js'
+import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { startKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { hmacKey } from '../helpers/app.js'
+import { startBridge } from '../helpers/process.js'
+
+// Never lose, never double, never hang: real Redis, real processes, the strict Keptn fake.
+
+const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+async function keptnFake (t: Test): Promise<KeptnFake> {
+  const fake = await startKeptnFake()
+  t.teardown(async () => {
+    t.same(fake.violations, [], 'no Keptn protocol violation')
+    await fake.close()
+  })
+  return fake
+}
+
+const fast = { DELIVERY_POLL_INTERVAL: '50ms', DELIVERY_BACKOFF_BASE: '50ms', DELIVERY_BACKOFF_MAX: '200ms', KEPTN_TIMEOUT: '1s', DELIVERY_LEASE: '2s' }
+
+function env (fake: KeptnFake, redisUrl: string, over: Record<string, string> = {}) {
+  return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...fast, ...over }
+}
+
+async function post (url: string, path: string, payload: string, headers: Record<string, string>) {
+  const res = await request(url + path, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } })
+  return { status: res.statusCode, body: await res.body.json() as Record<string, unknown> }
+}
+
+t.test('Keptn answering 503 for a while, then recovering: each event delivered once', async t => {
+  const fake = await keptnFake(t)
+  const app = await build(t, env(fake, await testRedisUrl()))
+  fake.respondWith(503, 4)
+  const triggered = makeTriggered(podtato)
+  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(fluxRequest(fluxEvent()))
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  await sleep(300)
+  t.equal(ofType(fake, 'started').length, 1)
+  t.equal(ofType(fake, 'finished').length, 1)
+  t.ok(fake.requests.filter(r => r.status === 503).length >= 4, 'the 503s were really answered')
+  t.match((await app.inject('/metrics')).body, /kgb_delivery_retries_total\{kind="started"\} [1-9]/)
+})
+
+t.test('Keptn answering 400: dead-lettered with its message, not retried for ever', async t => {
+  const fake = await keptnFake(t)
+  const app = await build(t, env(fake, await testRedisUrl()))
+  fake.respondWith(400)
+  const triggered = makeTriggered(podtato)
+  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await fake.waitFor(f => f.requests.some(r => r.method === 'POST' && r.status === 400))
+  await sleep(400)
+  t.equal(fake.requests.filter(r => r.method === 'POST').length, 1, 'tried once')
+  const listed = (await app.inject('/api/v1/deployments')).json()
+  t.match(listed.deadLetters, [{ entry: { id: `started:${triggered.id}`, kind: 'started' }, attempts: [{ status: 400 }] }])
+  t.match((await app.inject('/metrics')).body, /kgb_dead_letters_total\{kind="started"\} 1/)
+  fake.heal()
+})
+
+t.test('deadline: two replicas finish an overdue deployment once as errored/fail', async t => {
+  const fake = await keptnFake(t)
+  const clock = manualClock(Date.now())
+  const shared = env(fake, await testRedisUrl(), { DEPLOYMENT_TIMEOUT: '2s' })
+  await build(t, shared, { clock })
+  const b = await build(t, shared, { clock })
+  const triggered = makeTriggered(podtato)
+  await b.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await fake.waitFor(f => ofType(f, 'started').length === 1)
+  clock.advance(2001)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  await sleep(500)
+  t.equal(ofType(fake, 'finished').length, 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'errored', result: 'fail', message: /Timed out after 2s waiting for Flux/ } })
+  const late = await b.inject(fluxRequest(fluxEvent()))
+  t.match(late.json(), { status: 'ignored', reason: 'no pending deployment' }, 'a late Flux report finishes nothing twice')
+})
+
+t.test('Redis stopped and started again: readiness flips, writes get 503, nothing accepted is lost', async t => {
+  const redis = await startRedisServer({ appendonly: true })
+  t.teardown(() => redis.stop())
+  const fake = await keptnFake(t)
+  const app = await build(t, env(fake, redis.url))
+  fake.respondWith(503)
+  const triggered = makeTriggered(podtato)
+  const push = () => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  t.equal((await push()).statusCode, 202)
+  t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202, 'accepted while Keptn is failing')
+
+  await redis.stop()
+  await sleep(200)
+  t.equal((await app.inject('/readyz')).statusCode, 503)
+  const during = await app.inject(fluxRequest(fluxEvent({ message: 'another event' })))
+  t.equal(during.statusCode, 503, 'no silent 2xx for work that was not stored')
+  t.equal(during.headers['retry-after'], '5')
+
+  await redis.start()
+  const deadline = Date.now() + 10_000
+  while ((await app.inject('/readyz')).statusCode !== 200 && Date.now() < deadline) await sleep(100)
+  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready again after Redis came back')
+  fake.heal()
+  await fake.waitFor(f => ofType(f, 'finished').length === 1, 15_000)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded' } })
+  t.equal(ofType(fake, 'started').length, 1)
+})
+
+t.test('Keptn down while Flux reports, every replica killed with SIGKILL, restart: delivered once', async t => {
+  const redis = await startRedisServer({ appendonly: true })
+  t.teardown(() => redis.stop())
+  const fake = await keptnFake(t)
+  const shared = { ...env(fake, redis.url), FLUX_HMAC_KEYS: hmacKey, DELIVERY_POLL_INTERVAL: '100ms' }
+  const replicas = [await startBridge(shared), await startBridge(shared)]
+  t.teardown(() => Promise.all(replicas.map(r => r.kill())))
+
+  const triggered = makeTriggered(podtato)
+  const pushed = await post(replicas[0]!.url, '/events/keptn', JSON.stringify(triggered), {})
+  t.equal(pushed.status, 202)
+  await fake.waitFor(f => ofType(f, 'started').length === 1)
+
+  await fake.goDown()
+  const flux = fluxRequest(fluxEvent())
+  const answers = await Promise.all(replicas.map(r => post(r.url, '/hooks/flux', flux.payload, flux.headers)))
+  t.same(answers.map(a => a.status).sort(), [200, 202], 'one accepted, the other saw a duplicate')
+  await sleep(300)
+  for (const replica of replicas) t.equal(await replica.kill('SIGKILL'), 'SIGKILL')
+
+  await fake.comeBack()
+  const restarted = await startBridge(shared)
+  t.teardown(() => restarted.kill())
+  await fake.waitFor(f => ofType(f, 'finished').length === 1, 15_000)
+  await sleep(500)
+  t.equal(ofType(fake, 'finished').length, 1, 'one .finished, after every replica was killed')
+  t.equal(ofType(fake, 'started').length, 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, shkeptncontext: triggered.shkeptncontext })
+})
+
+t.test('a replica killed while it holds leased work: another takes it over after the lease', async t => {
+  const redis = await startRedisServer({ appendonly: true })
+  t.teardown(() => redis.stop())
+  const fake = await keptnFake(t)
+  const shared = { ...env(fake, redis.url), FLUX_HMAC_KEYS: hmacKey }
+  const doomed = await startBridge(shared)
+  fake.delay(3000)
+  const triggered = makeTriggered(podtato)
+  await post(doomed.url, '/events/keptn', JSON.stringify(triggered), {})
+  await fake.waitFor(f => f.requests.length === 0 || true)
+  await sleep(200)
+  await doomed.kill('SIGKILL')
+  fake.delay(0)
+  const survivor = await startBridge(shared)
+  t.teardown(() => survivor.kill())
+  await fake.waitFor(f => ofType(f, 'started').length === 1, 15_000)
+  await sleep(500)
+  t.equal(ofType(fake, 'started').length, 1, 'taken over and sent once')
+})
+
+t.test('SIGTERM: finishes the request in flight, stops accepting, exits 0', async t => {
+  const fake = await keptnFake(t)
+  const bridge = await startBridge({ ...env(fake, await testRedisUrl()), FLUX_HMAC_KEYS: hmacKey })
+  const flux = fluxRequest(fluxEvent())
+  const body = Buffer.from(flux.payload)
+  const { Client } = await import('undici')
+  const client = new Client(bridge.url)
+  t.teardown(() => client.close())
+  let sendRest: () => void = () => {}
+  const slowBody = (async function * () {
+    yield body.subarray(0, 10)
+    await new Promise<void>(resolve => { sendRest = resolve })
+    yield body.subarray(10)
+  })()
+  const inFlight = client.request({ method: 'POST', path: '/hooks/flux', headers: { ...flux.headers, 'content-length': String(body.length) }, body: slowBody })
+  await sleep(200)
+  bridge.proc.kill('SIGTERM')
+  await sleep(200)
+  await t.rejects(request(bridge.url + '/healthz'), 'new connections are refused once shutting down')
+  sendRest()
+  const res = await inFlight
+  t.equal(res.statusCode, 200, 'the request in flight was answered')
+  await res.body.dump()
+  t.equal(await bridge.exited, 0)
+})
