@@ -8,3 +8,45 @@ export function normaliseVersion (s: string): string {
 export function isCommitLike (s: string): boolean {
   return /^[0-9a-f]{7,64}$/i.test(s)
 }
+
+const versionLike = /^v?\d+(\.\d+)*([-.][0-9a-z.-]+)?$/i
+
+// `<tag>@sha256:<digest>` is an OCI artifact (OCIRepository) when the tag is a version or `latest`;
+// any other ref before `@sha256:` is a git ref in a SHA-256 repository. A bare `sha256:<hex>` is a
+// Bucket or OCI digest, never a commit.
+function isOciTag (ref: string): boolean {
+  return ref === 'latest' || versionLike.test(ref)
+}
+
+/**
+ * The git commit a revision names, lower-cased: `main@sha1:<sha>`, `sha1:<sha>`,
+ * `refs/heads/main@sha256:<sha>` (Flux v2), `main/<sha>` (older Flux), or a bare 40/64-hex sha
+ * (Argo CD). A chart version or an OCI digest (`1.2.3@sha256:…`) names no commit.
+ */
+export function commitFromRevision (revision: string | undefined): string | undefined {
+  if (!revision) return undefined
+  const rev = revision.trim().toLowerCase()
+  if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(rev)) return rev
+  const sha1 = /^(?:[^@]+@)?sha1:([0-9a-f]{40})$/.exec(rev)
+  if (sha1) return sha1[1]
+  const sha256 = /^([^@]+)@sha256:([0-9a-f]{64})$/.exec(rev)
+  if (sha256) return isOciTag(sha256[1]!) ? undefined : sha256[2]
+  return /^[^@]+\/([0-9a-f]{40}|[0-9a-f]{64})$/.exec(rev)?.[1]
+}
+
+/**
+ * Version candidates a result is evidence of, normalised and de-duplicated: the chart version of a
+ * Helm revision (`1.2.3`, or `1.2.3+abc` under reconcileStrategy Revision), an OCI tag
+ * (`1.2.3@sha256:…`), a git tag (`v1.2.3@sha1:…`) and the `app-version` metadata. Never a git
+ * sha: commits are compared separately.
+ */
+export function versionsFromRevision (revision: string | undefined, metadata: Record<string, string> = {}): string[] {
+  const found: string[] = []
+  if (revision) {
+    const name = revision.trim().split('@')[0]!.replace(/^refs\/tags\//, '').split('+')[0]!
+    if (versionLike.test(name) && commitFromRevision(name) === undefined) found.push(name)
+  }
+  const appVersion = metadata['app-version']
+  if (appVersion) found.push(appVersion)
+  return [...new Set(found.map(normaliseVersion).filter(v => v !== ''))]
+}
