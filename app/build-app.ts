@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { Config } from '../schemas/config.js'
 import type { Store } from './store/store.js'
 import { createLogger } from './logger.js'
 import { errorHandler } from './error-handler.js'
 import configPlugin from '../plugins/config.js'
+import shutdownPlugin from '../plugins/shutdown.js'
 import storePlugin from '../plugins/store.js'
 import keptnClientPlugin from '../plugins/keptn-client.js'
 import metricsPlugin from '../plugins/metrics.js'
@@ -34,7 +35,7 @@ export interface BuildOptions {
 
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: createLogger(config, opts.logDestination),
+    loggerInstance: createLogger(config, opts.logDestination) as FastifyBaseLogger,
     genReqId: request => {
       const given = request.headers['x-request-id']
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID()
@@ -47,6 +48,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.setErrorHandler(errorHandler)
 
   await app.register(configPlugin, { config })
+  await app.register(shutdownPlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(keptnClientPlugin)
   await app.register(metricsPlugin)

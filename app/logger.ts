@@ -37,6 +37,6 @@ export function createLogger (config: Config, destination?: DestinationStream): 
       paths: [...redactedHeaders.map(h => `req.headers["${h}"]`), ...redactedHeaders.map(h => `headers["${h}"]`), 'config', '*.password', '*.token'],
       censor: '[REDACTED]'
     },
-    hooks: pattern ? { streamWrite: line => line.replace(pattern, '[REDACTED]') } : undefined
+    ...(pattern ? { hooks: { streamWrite: (line: string) => line.replace(pattern, '[REDACTED]') } } : {})
   }, destination)
 }

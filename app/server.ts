@@ -22,6 +22,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an unexpected error')
   else app.log.info({ signal }, 'shutting down')
   await app.close()
+  app.log.info('closed')
 })
 
 try {

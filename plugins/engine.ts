@@ -21,7 +21,7 @@ declare module 'fastify' {
 /** The engine and everything that runs beside requests: delivery, deadlines, polling, registration. */
 export default fp(async (app) => {
   const { config, store, keptn, metrics, clock } = app
-  const logger = app.log as never
+  const logger = app.log
   const resolvers = await buildResolvers(config, app.log)
   const workers: Worker[] = []
   const stops: Array<() => Promise<void>> = [resolvers.close]

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino'
+import type { Log as Logger } from './log.js'
 import type { Store } from '../store/store.js'
 import { serviceKeyString } from '../store/store.js'
 import type { Mapping, MappingInput } from './mapping/types.js'

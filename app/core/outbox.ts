@@ -1,4 +1,4 @@
-import type { Logger } from 'pino'
+import type { Log as Logger } from './log.js'
 import type { Store } from '../store/store.js'
 import type { DeliveryAttempt, OutboxEntry } from './types.js'
 import type { SendResult } from './keptn-client.js'

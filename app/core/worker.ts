@@ -1,4 +1,4 @@
-import type { Logger } from 'pino'
+import type { Log as Logger } from './log.js'
 
 export interface Worker {
   /** Runs a round now (or right after the current one). */
@@ -16,6 +16,7 @@ export function startWorker (name: string, round: () => Promise<number>, interva
   let again = false
   let stopped = false
   let lastError = ''
+  const isStopped = () => stopped
 
   const run = async () => {
     do {
@@ -29,7 +30,7 @@ export function startWorker (name: string, round: () => Promise<number>, interva
         lastError = message
         break
       }
-    } while (again && !stopped)
+    } while (again && !isStopped())
   }
   const tick = () => {
     timer = undefined

@@ -2,24 +2,14 @@ import t from 'tap'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Test } from 'tap'
 import { build } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { startKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest, unmapped } from '../helpers/flux.js'
 
 const redisUrl = await testRedisUrl()
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 
-async function keptnFake (t: Test): Promise<KeptnFake> {
-  const fake = await startKeptnFake()
-  t.teardown(async () => {
-    t.same(fake.rejected, [], 'the Keptn fake rejected nothing')
-    t.same(fake.violations, [], 'no Keptn protocol violation')
-    await fake.close()
-  })
-  return fake
-}
 
 function env (fake: KeptnFake, over: Record<string, string> = {}) {
   return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over }
@@ -27,8 +17,7 @@ function env (fake: KeptnFake, over: Record<string, string> = {}) {
 
 const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 
-t.test('a pulled triggered event gets one .started, however often Keptn keeps listing it', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'a pulled triggered event gets one .started, however often Keptn keeps listing it', async (t, fake) => {
   const triggered = makeTriggered(podtato)
   fake.addTriggered(triggered)
   await build(t, env(fake, { KEPTN_POLL_INTERVAL: '30ms' }))
@@ -39,8 +28,7 @@ t.test('a pulled triggered event gets one .started, however often Keptn keeps li
   t.match(started[0], { triggeredid: triggered.id, shkeptncontext: triggered.shkeptncontext, data: podtato })
 })
 
-t.test('a pushed triggered event gets one .started; a pushed duplicate or another type is answered and ignored', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'a pushed triggered event gets one .started; a pushed duplicate or another type is answered and ignored', async (t, fake) => {
   const app = await build(t, env(fake))
   const triggered = makeTriggered(podtato)
   const push = (body: unknown) => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(body) })
@@ -57,8 +45,7 @@ t.test('a pushed triggered event gets one .started; a pushed duplicate or anothe
   await fake.waitFor(f => ofType(f, 'started').length === 1)
 })
 
-t.test('a Flux success finishes the right context as succeeded/pass, after its .started', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'a Flux success finishes the right context as succeeded/pass, after its .started', async (t, fake) => {
   const app = await build(t, env(fake))
   const older = makeTriggered(podtato)
   const other = makeTriggered({ ...podtato, service: 'otherservice' })
@@ -80,8 +67,7 @@ t.test('a Flux success finishes the right context as succeeded/pass, after its .
   t.ok(order.indexOf(`started:${older.id}`) < order.indexOf(`finished:${older.id}`), '.started came first')
 })
 
-t.test('Flux retries and two app instances on one Redis give one .finished', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'Flux retries and two app instances on one Redis give one .finished', async (t, fake) => {
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]
   const triggered = makeTriggered(podtato)
@@ -96,8 +82,7 @@ t.test('Flux retries and two app instances on one Redis give one .finished', asy
   t.equal(ofType(fake, 'started').length, 1)
 })
 
-t.test('a failure mapped by the mapping file finishes errored/fail with the Flux message', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'a failure mapped by the mapping file finishes errored/fail with the Flux message', async (t, fake) => {
   const dir = mkdtempSync(join(tmpdir(), 'kgb-map-'))
   const file = join(dir, 'mapping.yaml')
   writeFileSync(file, 'rules:\n  - match: { kind: HelmRelease, namespace: "{project}-{stage}", name: "{service}" }\n')
@@ -111,8 +96,7 @@ t.test('a failure mapped by the mapping file finishes errored/fail with the Flux
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'errored', result: 'fail', message: /timed out waiting for the condition/ } })
 })
 
-t.test('Progressing finishes nothing; an older-wording success does', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'Progressing finishes nothing; an older-wording success does', async (t, fake) => {
   const app = await build(t, env(fake))
   const triggered = makeTriggered(podtato)
   await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
@@ -126,8 +110,7 @@ t.test('Progressing finishes nothing; an older-wording success does', async t =>
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass' } })
 })
 
-t.test('an unmapped event is ignored with its reason', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'an unmapped event is ignored with its reason', async (t, fake) => {
   const app = await build(t, env(fake))
   const res = await app.inject(fluxRequest(unmapped(fluxEvent())))
   t.equal(res.statusCode, 200)
@@ -136,8 +119,7 @@ t.test('an unmapped event is ignored with its reason', async t => {
   t.match(metrics.body, /kgb_events_received_total\{source="flux",reason="UpgradeSucceeded",result="ignored-unmapped"\} 1/)
 })
 
-t.test('GET /api/v1/deployments lists pending deployments and recent outcomes', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'GET /api/v1/deployments lists pending deployments and recent outcomes', async (t, fake) => {
   const app = await build(t, env(fake))
   const waiting = makeTriggered({ ...podtato, service: 'waiting' })
   const done = makeTriggered(podtato)

@@ -1,9 +1,9 @@
 import t from 'tap'
-import type { Test } from 'tap'
+import { Readable } from 'node:stream'
 import { request } from 'undici'
 import { build, manualClock } from '../helpers/app.js'
 import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { startKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { hmacKey } from '../helpers/app.js'
 import { startBridge } from '../helpers/process.js'
@@ -14,14 +14,6 @@ const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
-async function keptnFake (t: Test): Promise<KeptnFake> {
-  const fake = await startKeptnFake()
-  t.teardown(async () => {
-    t.same(fake.violations, [], 'no Keptn protocol violation')
-    await fake.close()
-  })
-  return fake
-}
 
 const fast = { DELIVERY_POLL_INTERVAL: '50ms', DELIVERY_BACKOFF_BASE: '50ms', DELIVERY_BACKOFF_MAX: '200ms', KEPTN_TIMEOUT: '1s', DELIVERY_LEASE: '2s' }
 
@@ -29,13 +21,12 @@ function env (fake: KeptnFake, redisUrl: string, over: Record<string, string> = 
   return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...fast, ...over }
 }
 
-async function post (url: string, path: string, payload: string, headers: Record<string, string>) {
+async function post (url: string, path: string, payload: string | Buffer, headers: Record<string, string>) {
   const res = await request(url + path, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } })
   return { status: res.statusCode, body: await res.body.json() as Record<string, unknown> }
 }
 
-t.test('Keptn answering 503 for a while, then recovering: each event delivered once', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'Keptn answering 503 for a while, then recovering: each event delivered once', async (t, fake) => {
   const app = await build(t, env(fake, await testRedisUrl()))
   fake.respondWith(503, 4)
   const triggered = makeTriggered(podtato)
@@ -49,8 +40,7 @@ t.test('Keptn answering 503 for a while, then recovering: each event delivered o
   t.match((await app.inject('/metrics')).body, /kgb_delivery_retries_total\{kind="started"\} [1-9]/)
 })
 
-t.test('Keptn answering 400: dead-lettered with its message, not retried for ever', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'Keptn answering 400: dead-lettered with its message, not retried for ever', async (t, fake) => {
   const app = await build(t, env(fake, await testRedisUrl()))
   fake.respondWith(400)
   const triggered = makeTriggered(podtato)
@@ -64,8 +54,7 @@ t.test('Keptn answering 400: dead-lettered with its message, not retried for eve
   fake.heal()
 })
 
-t.test('deadline: two replicas finish an overdue deployment once as errored/fail', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'deadline: two replicas finish an overdue deployment once as errored/fail', async (t, fake) => {
   const clock = manualClock(Date.now())
   const shared = env(fake, await testRedisUrl(), { DEPLOYMENT_TIMEOUT: '2s' })
   await build(t, shared, { clock })
@@ -82,10 +71,9 @@ t.test('deadline: two replicas finish an overdue deployment once as errored/fail
   t.match(late.json(), { status: 'ignored', reason: 'no pending deployment' }, 'a late Flux report finishes nothing twice')
 })
 
-t.test('Redis stopped and started again: readiness flips, writes get 503, nothing accepted is lost', async t => {
+withKeptnFake(t, 'Redis stopped and started again: readiness flips, writes get 503, nothing accepted is lost', async (t, fake) => {
   const redis = await startRedisServer({ appendonly: true })
   t.teardown(() => redis.stop())
-  const fake = await keptnFake(t)
   const app = await build(t, env(fake, redis.url))
   fake.respondWith(503)
   const triggered = makeTriggered(podtato)
@@ -110,10 +98,9 @@ t.test('Redis stopped and started again: readiness flips, writes get 503, nothin
   t.equal(ofType(fake, 'started').length, 1)
 })
 
-t.test('Keptn down while Flux reports, every replica killed with SIGKILL, restart: delivered once', async t => {
+withKeptnFake(t, 'Keptn down while Flux reports, every replica killed with SIGKILL, restart: delivered once', async (t, fake) => {
   const redis = await startRedisServer({ appendonly: true })
   t.teardown(() => redis.stop())
-  const fake = await keptnFake(t)
   const shared = { ...env(fake, redis.url), FLUX_HMAC_KEYS: hmacKey, DELIVERY_POLL_INTERVAL: '100ms' }
   const replicas = [await startBridge(shared), await startBridge(shared)]
   t.teardown(() => Promise.all(replicas.map(r => r.kill())))
@@ -140,10 +127,9 @@ t.test('Keptn down while Flux reports, every replica killed with SIGKILL, restar
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, shkeptncontext: triggered.shkeptncontext })
 })
 
-t.test('a replica killed while it holds leased work: another takes it over after the lease', async t => {
+withKeptnFake(t, 'a replica killed while it holds leased work: another takes it over after the lease', async (t, fake) => {
   const redis = await startRedisServer({ appendonly: true })
   t.teardown(() => redis.stop())
-  const fake = await keptnFake(t)
   const shared = { ...env(fake, redis.url), FLUX_HMAC_KEYS: hmacKey }
   const doomed = await startBridge(shared)
   fake.delay(3000)
@@ -160,8 +146,7 @@ t.test('a replica killed while it holds leased work: another takes it over after
   t.equal(ofType(fake, 'started').length, 1, 'taken over and sent once')
 })
 
-t.test('SIGTERM: finishes the request in flight, stops accepting, exits 0', async t => {
-  const fake = await keptnFake(t)
+withKeptnFake(t, 'SIGTERM: finishes the request in flight, stops accepting, exits 0', async (t, fake) => {
   const bridge = await startBridge({ ...env(fake, await testRedisUrl()), FLUX_HMAC_KEYS: hmacKey })
   const flux = fluxRequest(fluxEvent())
   const body = Buffer.from(flux.payload)
@@ -174,7 +159,7 @@ t.test('SIGTERM: finishes the request in flight, stops accepting, exits 0', asyn
     await new Promise<void>(resolve => { sendRest = resolve })
     yield body.subarray(10)
   })()
-  const inFlight = client.request({ method: 'POST', path: '/hooks/flux', headers: { ...flux.headers, 'content-length': String(body.length) }, body: slowBody })
+  const inFlight = client.request({ method: 'POST', path: '/hooks/flux', headers: { ...flux.headers, 'content-length': String(body.length) }, body: Readable.from(slowBody) })
   await sleep(200)
   bridge.proc.kill('SIGTERM')
   await sleep(200)

@@ -23,10 +23,11 @@ export function logCapture () {
   return { stream, lines, text: () => lines.join('\n'), parsed: () => lines.map(l => JSON.parse(l) as Record<string, unknown>) }
 }
 
-/** Builds the app from a config and closes it when the test ends. */
+/** Builds the app from a config, readies it (background workers run) and closes it when the test ends. */
 export async function build (t: Test, env: Record<string, string | undefined> = {}, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = await buildApp(testConfig(env), opts)
   t.teardown(() => app.close())
+  await app.ready()
   return app
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createHash, randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import type { Test } from 'tap'
 
 // A strict stand-in for the Keptn v1 API gateway (shared/contracts/keptn-v1-api.md). It refuses
 // what the real API refuses, with the same statuses and `{code,message}` bodies, and records the
@@ -323,4 +324,18 @@ export function makeTriggered (data: Json = {}, envelope: Partial<KeptnCloudEven
     ...envelope,
     data: { project: 'shop', stage: 'prod', service: 'cart', ...data }
   }
+}
+
+/**
+ * Runs a test with a fresh Keptn fake and, after it, asserts that the fake rejected nothing and saw
+ * no protocol violation — what a real Keptn would have choked on.
+ */
+export function withKeptnFake (t: Test, name: string, fn: (t: Test, fake: KeptnFake) => Promise<void>, opts: KeptnFakeOptions = {}) {
+  return t.test(name, async t => {
+    const fake = await startKeptnFake(opts)
+    t.teardown(() => fake.close())
+    await fn(t, fake)
+    t.same(fake.rejected, [], 'the Keptn fake rejected nothing')
+    t.same(fake.violations, [], 'no Keptn protocol violation')
+  })
 }

@@ -34,7 +34,7 @@ export async function startBridge (env: Record<string, string>): Promise<BridgeP
     }
     proc.stdout!.on('data', onData)
     proc.stderr!.on('data', onData)
-    void exited.then(code => { clearTimeout(timer); reject(new Error(`the bridge exited (${code}) before listening:\n${logs.join('\n')}`)) })
+    exited.then(code => { clearTimeout(timer); reject(new Error(`the bridge exited (${code}) before listening:\n${logs.join('\n')}`)) }, () => {})
   })
   return {
     url,

@@ -23,6 +23,15 @@ export function createMemoryStore (): Store {
     outbox.set(entry.id, { entry, due: now })
     if (entry.kind !== 'started') recent = [entry, ...recent].slice(0, recentLimit)
   }
+  // Settling a .started releases the .finished held back behind it.
+  const settle = (entry: OutboxEntry): boolean => {
+    if (!outbox.delete(entry.id)) return false
+    if (entry.kind === 'started') {
+      const finished = outbox.get(`finished:${entry.pending.triggeredId}`)
+      if (finished) finished.due = 0
+    }
+    return true
+  }
   const sweep = (now: number) => {
     for (const [key, expires] of markers) if (expires <= now) markers.delete(key)
   }
@@ -94,7 +103,7 @@ export function createMemoryStore (): Store {
     },
 
     async ack (entry) {
-      outbox.delete(entry.id)
+      settle(entry)
     },
 
     async retry (entry, dueAt) {
@@ -102,7 +111,7 @@ export function createMemoryStore (): Store {
     },
 
     async deadLetter (entry, attempts, now) {
-      if (!outbox.delete(entry.id)) return
+      if (!settle(entry)) return
       dead.set(entry.id, { entry, attempts, deadAt: now })
     },
 

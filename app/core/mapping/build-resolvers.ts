@@ -1,0 +1,30 @@
+import type { Log as Logger } from '../log.js'
+import type { Config } from '../../../schemas/config.js'
+import { ConfigError } from '../../config.js'
+import type { Resolver } from './types.js'
+import { resolverChain } from './chain.js'
+import { labelsResolver } from './labels-resolver.js'
+import { metadataResolver } from './metadata-resolver.js'
+import { fileResolver, loadMappingFile } from './mapping-file.js'
+
+/**
+ * The resolver chain, first complete answer wins: labels in the payload (Argo CD), event metadata
+ * or annotations, the object's labels from the Kubernetes API (only when the payload carried no
+ * labels: Flux), then the mapping file. A bad mapping file stops start-up.
+ */
+export async function buildResolvers (config: Config, logger: Logger) {
+  const resolvers: Resolver[] = [labelsResolver(config.kubernetes.labelKeys), metadataResolver()]
+  const closers: Array<() => Promise<void>> = []
+  if (config.mappingFile) {
+    try {
+      resolvers.push(fileResolver(loadMappingFile(config.mappingFile)))
+    } catch (err) {
+      throw new ConfigError(`MAPPING_FILE: ${(err as Error).message}`)
+    }
+  }
+  const chain = resolverChain(resolvers, logger)
+  return {
+    resolve: chain.resolve,
+    close: async () => { await Promise.all(closers.map(close => close())) }
+  }
+}

@@ -1,0 +1,79 @@
+import t from 'tap'
+import { build } from '../helpers/app.js'
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+
+// GitOps-first: Flux deploys, Keptn's sequence follows, once per revision.
+
+const redisUrl = await testRedisUrl()
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+const mapped = { 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' }
+
+function envFor (fake: KeptnFake, over: Record<string, string> = {}) {
+  return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', TRIGGER_SEQUENCE: 'evaluation', ...over }
+}
+
+const sequences = (fake: KeptnFake) => fake.received.filter(e => /^sh\.keptn\.event\.dev\.[a-z-]+\.triggered$/.test(e.type))
+const deployed = (revision: string, over: Record<string, unknown> = {}) =>
+  fluxEvent({ message: `Helm upgrade succeeded with chart podtato-head@${revision}`, metadata: { revision, ...mapped }, ...over })
+
+withKeptnFake(t, 'a Flux success with no pending deployment triggers the sequence once per revision, again for a new one', async (t, fake) => {
+  const env = envFor(fake)
+  const [a, b] = [await build(t, env), await build(t, env)]
+  const first = await a.inject(fluxRequest(deployed('0.3.2')))
+  t.equal(first.statusCode, 202)
+  t.match(first.json(), { status: 'accepted', reason: 'triggered dev.evaluation', project: 'podtato' })
+  await fake.waitFor(f => sequences(f).length === 1)
+  t.match(sequences(fake)[0], {
+    type: 'sh.keptn.event.dev.evaluation.triggered',
+    data: {
+      project: 'podtato',
+      stage: 'dev',
+      service: 'helloservice',
+      labels: { 'gitops.kind': 'HelmRelease', 'gitops.namespace': 'podtato-dev', 'gitops.name': 'helloservice', 'gitops.revision': '0.3.2' }
+    }
+  })
+
+  const again = deployed('0.3.2', { timestamp: new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z'), message: 'reconciled again' })
+  const answers = await Promise.all([a.inject(fluxRequest(again)), b.inject(fluxRequest(again)), b.inject(fluxRequest(deployed('0.3.2')))])
+  t.same(answers.map(r => r.statusCode), [200, 200, 200], 'repeats of the same revision trigger nothing')
+
+  t.equal((await b.inject(fluxRequest(deployed('0.3.3')))).statusCode, 202, 'a new revision triggers again')
+  await fake.waitFor(f => sequences(f).length === 2)
+  await sleep(300)
+  t.same(sequences(fake).map(e => (e.data as { labels: Record<string, string> }).labels['gitops.revision']), ['0.3.2', '0.3.3'])
+  t.not(sequences(fake)[0]!.shkeptncontext, sequences(fake)[1]!.shkeptncontext, 'each sequence has its own context')
+})
+
+withKeptnFake(t, 'a failure triggers nothing and is counted', async (t, fake) => {
+  const env = envFor(fake)
+  const app = await build(t, env)
+  const res = await app.inject(fluxRequest(deployed('0.3.4', { severity: 'error', reason: 'UpgradeFailed', message: 'Helm upgrade failed: image pull backoff' })))
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { status: 'ignored', reason: 'failure with no pending deployment: nothing triggered' })
+  await sleep(200)
+  t.same(sequences(fake), [])
+  t.match((await app.inject('/metrics')).body, /kgb_events_received_total\{source="flux",reason="UpgradeFailed",result="ignored-no-pending"\} 1/)
+})
+
+withKeptnFake(t, 'a keptn-sequence annotation overrides the sequence name, even with TRIGGER_SEQUENCE unset', async (t, fake) => {
+  const env = envFor(fake, { TRIGGER_SEQUENCE: '' })
+  const app = await build(t, env)
+  await app.inject(fluxRequest(deployed('1.0.0', { metadata: { revision: '1.0.0', ...mapped, 'keptn-sequence': 'smoke-test' } })))
+  await fake.waitFor(f => sequences(f).length === 1)
+  t.equal(sequences(fake)[0]!.type, 'sh.keptn.event.dev.smoke-test.triggered')
+  const plain = await app.inject(fluxRequest(deployed('1.0.1')))
+  t.match(plain.json(), { status: 'ignored', reason: 'no pending deployment' }, 'without it nothing is triggered')
+})
+
+withKeptnFake(t, 'KEPTN_REGISTER=true registers the bridge as a Keptn uniform', async (t, fake) => {
+  const env = envFor(fake, { KEPTN_REGISTER: 'true' })
+  const app = await build(t, env)
+  await app.ready()
+  await fake.waitFor(f => f.registrations.length === 1)
+  t.match(fake.registrations[0]!.body, {
+    name: 'keptn-gitops-bridge',
+    subscriptions: [{ event: 'sh.keptn.event.deployment.triggered' }]
+  })
+})
