@@ -1,4 +1,4 @@
-import type { Logger } from 'pino'
+import type { Log as Logger } from '../log.js'
 import type { Store } from '../../store/store.js'
 import type { FinishedResult, TriggeredDeployment } from '../types.js'
 import { createGitWriter } from './git-writer.js'
