@@ -46,15 +46,18 @@ export type TriggeredAnswer =
 
 const deploymentTriggered = 'sh.keptn.event.deployment.triggered'
 
-function finishedFrom (result: DeploymentResult, now: number): FinishedResult {
+/**
+ * The `.finished` answer. It names the Keptn service and what was deployed, not which GitOps tool
+ * did it, so switching between Flux and Argo CD does not change what Keptn sees.
+ */
+function finishedFrom (result: DeploymentResult, service: string, now: number): FinishedResult {
   const success = result.outcome === 'success'
-  const revision = result.revision ? ` (revision ${result.revision})` : ''
+  const what = result.commit ? ` at commit ${result.commit}` : result.revision ? ` at revision ${result.revision}` : ''
   return {
     status: success ? 'succeeded' : 'errored',
     result: success ? 'pass' : 'fail',
-    message: `${success ? 'Successfully deployed' : 'Deployment failed'} by ${result.source} ` +
-      `${result.object.kind} ${result.object.namespace}/${result.object.name}${revision}: ${result.reason}: ${result.message}`,
-    deploymentNames: [result.object.name],
+    message: success ? `Successfully deployed ${service}${what}` : `Deployment of ${service}${what} failed: ${result.reason}: ${result.message}`,
+    deploymentNames: [service],
     gitCommit: result.commit,
     revision: result.revision,
     source: result.source,
@@ -137,7 +140,7 @@ export function createEngine (deps: EngineDeps) {
         deliveryId: result.deliveryId,
         versions: result.versions,
         commit: result.commit,
-        finished: finishedFrom(result, now),
+        finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
         dedupeTtlMs: options.dedupeTtlMs,
         now

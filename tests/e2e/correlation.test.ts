@@ -61,7 +61,7 @@ withKeptnFake(t, 'a Flux success finishes the right context as succeeded/pass, a
     triggeredid: older.id,
     shkeptncontext: older.shkeptncontext,
     source: 'keptn-gitops-bridge',
-    data: { ...podtato, status: 'succeeded', result: 'pass', message: /Successfully deployed.*UpgradeSucceeded/, deployment: { deploymentNames: ['helloservice'] } }
+    data: { ...podtato, status: 'succeeded', result: 'pass', message: 'Successfully deployed helloservice at revision 0.3.2', deployment: { deploymentNames: ['helloservice'] } }
   })
   const order = fake.received.map(e => `${e.type.split('.').pop()}:${e.triggeredid}`)
   t.ok(order.indexOf(`started:${older.id}`) < order.indexOf(`finished:${older.id}`), '.started came first')
