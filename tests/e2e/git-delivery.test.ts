@@ -1,0 +1,87 @@
+import t from 'tap'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { build } from '../helpers/app.js'
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { createRemote, helloRelease, tempDir } from '../core/gitops/fixture.js'
+
+// Keptn-driven delivery through Git: Keptn asks, the bridge writes Git, Flux deploys, Keptn hears back.
+
+const redisUrl = await testRedisUrl()
+const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const file = 'apps/dev/helloservice.yaml'
+
+async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?: string) {
+  const remote = await createRemote(t, { [file]: helloRelease })
+  const dir = await tempDir(t)
+  const targets = join(dir, 'targets.yaml')
+  await writeFile(targets, `targets:
+  - project: podtato
+    stage: dev
+    service: helloservice
+    repo: ${repoUrl ?? remote.url}
+    branch: main
+    file: apps/{stage}/{service}.yaml
+    path: spec.values.image.tag
+    write: tag
+`)
+  const app = await build(t, {
+    REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token,
+    KEPTN_POLL_INTERVAL: '0', GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work')
+  })
+  return { app, remote }
+}
+
+async function triggerDelivery (app: FastifyInstance, image: string) {
+  const ev = makeTriggered({ ...podtato, configurationChange: { values: { image } } })
+  const res = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  return { ev, res }
+}
+
+const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
+const kustomization = (commit: string) => fluxEvent({
+  involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'podtato-dev' },
+  reason: 'ReconciliationSucceeded',
+  message: 'Reconciliation finished in 1.2s, next run in 10m0s',
+  metadata: { revision: `main@sha1:${commit}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' },
+  reportingController: 'kustomize-controller'
+})
+
+withKeptnFake(t, 'the image is written to Git and the Flux report of that commit finishes the deployment', async (t, fake) => {
+  const { app, remote } = await setup(t, fake)
+  const before = await remote.head()
+  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  await fake.waitFor(f => f.received.length === 1)
+  const deadline = Date.now() + 15_000
+  while (await remote.head() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+  const commit = await remote.head()
+  t.not(commit, before, 'a commit was pushed')
+  t.match(await remote.show(file), /tag: "v0\.3\.2" {3}# current release/, 'the tag changed in place, comment kept')
+
+  const stale = await app.inject(fluxRequest(kustomization(before)))
+  t.match(stale.json(), { status: 'ignored', reason: 'no pending deployment' }, 'a report of the old commit finishes nothing')
+  const res = await app.inject(fluxRequest(kustomization(commit)))
+  t.match(res.json(), { status: 'accepted', triggeredId: ev.id })
+  await fake.waitFor(f => finished(f).length === 1)
+  t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'succeeded', result: 'pass', deployment: { gitCommit: commit } } })
+})
+
+withKeptnFake(t, 'Git already at that value: no commit, finished at once as succeeded', async (t, fake) => {
+  const { app, remote } = await setup(t, fake)
+  const before = await remote.count()
+  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.1')
+  await fake.waitFor(f => finished(f).length === 1, 15_000)
+  t.equal(await remote.count(), before, 'no empty commit')
+  t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'succeeded', result: 'pass', message: /already holds/ } })
+})
+
+withKeptnFake(t, 'an unreachable remote finishes errored/fail with the reason; nothing hangs', async (t, fake) => {
+  const { app } = await setup(t, fake, 'file:///nonexistent/kgb/repo.git')
+  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  await fake.waitFor(f => finished(f).length === 1, 15_000)
+  t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'errored', result: 'fail', message: /Could not write .* to Git/ } })
+  t.equal((await app.inject('/api/v1/deployments')).json().pendingCount, 0, 'the pending entry is closed')
+})
