@@ -6,6 +6,7 @@ import { resolverChain } from './chain.js'
 import { labelsResolver } from './labels-resolver.js'
 import { metadataResolver } from './metadata-resolver.js'
 import { fileResolver, loadMappingFile } from './mapping-file.js'
+import { createKubernetesResolver } from './kubernetes.js'
 
 /**
  * The resolver chain, first complete answer wins: labels in the payload (Argo CD), event metadata
@@ -15,6 +16,17 @@ import { fileResolver, loadMappingFile } from './mapping-file.js'
 export async function buildResolvers (config: Config, logger: Logger) {
   const resolvers: Resolver[] = [labelsResolver(config.kubernetes.labelKeys), metadataResolver()]
   const closers: Array<() => Promise<void>> = []
+  if (config.kubernetes.apiUrl) {
+    const kubernetes = createKubernetesResolver({
+      apiUrl: config.kubernetes.apiUrl,
+      tokenFile: config.kubernetes.tokenFile,
+      caFile: config.kubernetes.caFile,
+      labelKeys: config.kubernetes.labelKeys,
+      logger
+    })
+    resolvers.push(kubernetes)
+    closers.push(kubernetes.close)
+  }
   if (config.mappingFile) {
     try {
       resolvers.push(fileResolver(loadMappingFile(config.mappingFile)))

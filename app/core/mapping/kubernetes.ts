@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { Agent, request } from 'undici'
+import type { Log } from '../log.js'
+import type { ObjectRef } from '../types.js'
+import type { Mapping, Resolver } from './types.js'
+import { defaultLabelKeys, mappingFromLabels, type LabelKeys } from './labels-resolver.js'
+import { objectPath } from './kubernetes-paths.js'
+
+export interface KubernetesResolverOptions {
+  apiUrl: string
+  tokenFile?: string
+  caFile?: string
+  labelKeys?: LabelKeys & { sequence?: string }
+  ttlMs?: number
+  negativeTtlMs?: number
+  timeoutMs?: number
+  /** At most this often the token file is checked for rotation (a 401 checks at once). */
+  tokenCheckMs?: number
+  logger: Log
+  now?: () => number
+}
+
+export type KubernetesResolver = Resolver & { close (): Promise<void> }
+
+const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount'
+const MAX_ENTRIES = 10_000
+const LOG_EVERY_MS = 10 * 60_000
+// Metadata only, so a HelmRelease with large values is not downloaded; plain JSON as the fallback.
+const ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
+
+type Lookup = { labels: Record<string, string> } | { cause: string, message: string }
+
+/** KUBERNETES_API_URL, else the in-cluster API address Kubernetes puts into every pod's environment. */
+export function kubernetesApiUrlFromEnv (env: { KUBERNETES_API_URL?: string, KUBERNETES_SERVICE_HOST?: string, KUBERNETES_SERVICE_PORT?: string }): string | undefined {
+  const explicit = env.KUBERNETES_API_URL?.trim()
+  if (explicit) return explicit.replace(/\/+$/, '')
+  const host = env.KUBERNETES_SERVICE_HOST?.trim()
+  const port = env.KUBERNETES_SERVICE_PORT?.trim()
+  if (!host || !port) return undefined
+  return `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
+}
+
+/** Map.set that forgets the oldest entry beyond MAX_ENTRIES. */
+function remember<V> (map: Map<string, V>, key: string, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value!)
+}
+
+function tokenReader (file: string, checkMs: number, now: () => number) {
+  let token: string | undefined
+  let stamp = ''
+  let checkedAt = -Infinity
+  let reading: Promise<string | undefined> | undefined
+
+  async function refresh (force: boolean): Promise<string | undefined> {
+    try {
+      const st = await stat(file)
+      const next = `${st.ino}:${st.mtimeMs}:${st.size}`
+      if (force || next !== stamp) token = (await readFile(file, 'utf8')).trim() || undefined
+      stamp = next
+    } catch {
+      // No token file (kubectl proxy, or a pod without a service account): go without; 401s are logged.
+      token = undefined
+      stamp = ''
+    }
+    return token
+  }
+
+  return function current (force = false): Promise<string | undefined> {
+    if (reading) return reading
+    if (!force && now() - checkedAt < checkMs) return Promise.resolve(token)
+    checkedAt = now()
+    reading = refresh(force).finally(() => { reading = undefined })
+    return reading
+  }
+}
+
+function statusMessage (text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown }
+    if (typeof body.message === 'string' && body.message !== '') return body.message.slice(0, 300)
+  } catch {}
+  return text.trim().slice(0, 300)
+}
+
+export function createKubernetesResolver (opts: KubernetesResolverOptions): KubernetesResolver {
+  const now = opts.now ?? Date.now
+  const base = opts.apiUrl.replace(/\/+$/, '')
+  const ttlMs = opts.ttlMs ?? 60_000
+  const negativeTtlMs = opts.negativeTtlMs ?? 10_000
+  const timeoutMs = opts.timeoutMs ?? 2_000
+  const keys = { sequence: 'keptn.sh/sequence', ...(opts.labelKeys ?? defaultLabelKeys) }
+  const token = tokenReader(opts.tokenFile ?? `${SERVICE_ACCOUNT}/token`, opts.tokenCheckMs ?? 30_000, now)
+  const cache = new Map<string, { mapping: Mapping | undefined, expiresAt: number }>()
+  const inflight = new Map<string, Promise<Mapping | undefined>>()
+  const lastLogged = new Map<string, number>()
+
+  function report (level: 'warn' | 'debug', key: string, obj: object, msg: string): void {
+    const last = lastLogged.get(key)
+    if (last !== undefined && now() - last < LOG_EVERY_MS) return
+    remember(lastLogged, key, now())
+    opts.logger[level](obj, msg)
+  }
+
+  let ca: string | undefined
+  if (base.startsWith('https:')) {
+    const caFile = opts.caFile ?? `${SERVICE_ACCOUNT}/ca.crt`
+    try {
+      ca = readFileSync(caFile, 'utf8')
+    } catch (err) {
+      report('warn', 'ca', { caFile, err: (err as Error).message }, 'Kubernetes CA file unreadable; trusting the system CAs')
+    }
+  }
+  const agent = new Agent({ connect: { timeout: timeoutMs, ...(ca ? { ca } : {}) }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+
+  async function get (path: string, bearer: string | undefined): Promise<{ status: number, text: string }> {
+    const res = await request(base + path, {
+      headers: bearer ? { accept: ACCEPT, authorization: `Bearer ${bearer}` } : { accept: ACCEPT },
+      dispatcher: agent,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs
+    })
+    return { status: res.statusCode, text: await res.body.text() }
+  }
+
+  async function fetchLabels (path: string): Promise<Lookup> {
+    let res
+    try {
+      const bearer = await token()
+      res = await get(path, bearer)
+      if (res.status === 401) {
+        const fresh = await token(true)
+        if (fresh !== bearer) res = await get(path, fresh)
+      }
+    } catch (err) {
+      const error = err as Error & { code?: string }
+      if (error.name === 'TimeoutError' || /TIMEOUT/.test(error.code ?? '')) return { cause: 'timeout', message: `no answer within ${timeoutMs} ms` }
+      return { cause: 'unreachable', message: error.message || error.code || error.name }
+    }
+    if (res.status !== 200) return { cause: String(res.status), message: statusMessage(res.text) }
+    try {
+      const labels = (JSON.parse(res.text) as { metadata?: { labels?: Record<string, string> } }).metadata?.labels
+      return { labels: labels ?? {} }
+    } catch {
+      return { cause: 'bad-body', message: 'the answer is not JSON' }
+    }
+  }
+
+  async function lookup (path: string, object: ObjectRef): Promise<Mapping | undefined> {
+    const found = await fetchLabels(path)
+    const where = { object: { kind: object.kind, namespace: object.namespace, name: object.name }, path }
+    let mapping: Mapping | undefined
+    if ('cause' in found) {
+      report('warn', `${found.cause}|${path}`, { ...where, cause: found.cause, reason: found.message }, 'Kubernetes lookup failed; mapping without the object\'s labels')
+    } else {
+      mapping = mappingFromLabels(found.labels, keys, 'kubernetes')
+      const partial = [keys.project, keys.stage, keys.service].some(k => k in found.labels)
+      if (!mapping && partial) report('warn', `labels|${path}`, { ...where, labelKeys: keys }, 'object has incomplete or invalid Keptn labels')
+    }
+    remember(cache, path, { mapping, expiresAt: now() + (mapping ? ttlMs : negativeTtlMs) })
+    return mapping
+  }
+
+  return {
+    name: 'kubernetes',
+    async resolve (input) {
+      // Payloads that carry labels (Argo CD) were already mapped from them; Flux never sends any.
+      if (input.labels) return undefined
+      let path: string
+      try {
+        path = objectPath(input.object)
+      } catch (err) {
+        report('debug', `path|${input.object.kind}`, { object: input.object, err: (err as Error).message }, 'no Kubernetes API path for this object')
+        return undefined
+      }
+      const hit = cache.get(path)
+      if (hit && hit.expiresAt > now()) return hit.mapping
+      let pending = inflight.get(path)
+      if (!pending) {
+        pending = lookup(path, input.object).finally(() => inflight.delete(path))
+        inflight.set(path, pending)
+      }
+      return await pending
+    },
+    async close () {
+      cache.clear()
+      await agent.close()
+    }
+  }
+}
