@@ -10,7 +10,6 @@ import { fluxEvent, fluxRequest, unmapped } from '../helpers/flux.js'
 const redisUrl = await testRedisUrl()
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 
-
 function env (fake: KeptnFake, over: Record<string, string> = {}) {
   return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over }
 }

@@ -14,7 +14,6 @@ const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
-
 const fast = { DELIVERY_POLL_INTERVAL: '50ms', DELIVERY_BACKOFF_BASE: '50ms', DELIVERY_BACKOFF_MAX: '200ms', KEPTN_TIMEOUT: '1s', DELIVERY_LEASE: '2s' }
 
 function env (fake: KeptnFake, redisUrl: string, over: Record<string, string> = {}) {

@@ -29,8 +29,13 @@ async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?:
     write: tag
 `)
   const app = await build(t, {
-    REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token,
-    KEPTN_POLL_INTERVAL: '0', GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work')
+    REDIS_URL: redisUrl,
+    KEY_PREFIX: uniquePrefix(),
+    KEPTN_API_URL: fake.url,
+    KEPTN_API_TOKEN: fake.token,
+    KEPTN_POLL_INTERVAL: '0',
+    GIT_TARGETS: targets,
+    GIT_WORKDIR: join(dir, 'work')
   })
   return { app, remote }
 }

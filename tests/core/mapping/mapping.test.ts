@@ -13,7 +13,7 @@ const input = (kind: string, namespace: string, name: string, metadata: Record<s
 
 const rules = (text: string) => fileResolver(parseMappingRules(text, 'mapping.yaml'))
 
-t.test("Keptn helm-service naming: namespace {project}-{stage}, release {service}", async t => {
+t.test('Keptn helm-service naming: namespace {project}-{stage}, release {service}', async t => {
   const resolver = rules('rules:\n  - match: { kind: HelmRelease, namespace: "{project}-{stage}", name: "{service}" }\n')
   t.same(resolver.resolve(input('HelmRelease', 'podtato-dev', 'helloservice')), { project: 'podtato', stage: 'dev', service: 'helloservice', via: 'file' })
   t.same(resolver.resolve(input('HelmRelease', 'podtato-prod-eu', 'helloservice')), { project: 'podtato', stage: 'prod-eu', service: 'helloservice', via: 'file' }, 'lazy left to right')
