@@ -139,6 +139,7 @@ export function loadConfig (env: Env = process.env): Config {
     },
     maxEventAgeMs,
     maxClockSkewMs,
+    versionMatch: r.str('VERSION_MATCH', 'strict') as Config['versionMatch'],
     git: {
       targetsFile: r.raw('GIT_TARGETS'),
       workDir: r.str('GIT_WORKDIR', '/tmp/kgb-git'),
@@ -160,6 +161,7 @@ export function loadConfig (env: Env = process.env): Config {
   if (config.delivery.leaseMs < 2 * config.delivery.requestTimeoutMs) {
     r.fail('DELIVERY_LEASE', 'must be at least twice KEPTN_TIMEOUT, so a slow request is never sent twice')
   }
+  if (config.versionMatch !== 'strict' && config.versionMatch !== 'prefer') r.fail('VERSION_MATCH', 'must be strict or prefer')
   if (config.delivery.requestTimeoutMs <= 0) r.fail('KEPTN_TIMEOUT', 'must be longer than 0')
   if (config.deploymentTimeoutMs <= 0) r.fail('DEPLOYMENT_TIMEOUT', 'must be longer than 0')
   if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {

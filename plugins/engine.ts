@@ -52,7 +52,8 @@ export default fp(async (app) => {
       dedupeTtlMs: dedupeWindowMs(config),
       triggerSequence: config.triggerSequence,
       maxEventAgeMs: config.maxEventAgeMs,
-      maxClockSkewMs: config.maxClockSkewMs
+      maxClockSkewMs: config.maxClockSkewMs,
+      versionMatch: config.versionMatch
     },
     wake: () => delivery?.wake(),
     onTriggered: git?.onTriggered

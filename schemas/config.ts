@@ -39,6 +39,7 @@ export const Config = Type.Object({
   }),
   maxEventAgeMs: Type.Integer({ minimum: 0 }),
   maxClockSkewMs: Type.Integer({ minimum: 0 }),
+  versionMatch: Type.Union([Type.Literal('strict'), Type.Literal('prefer')]),
   git: Type.Object({
     targetsFile: Type.Optional(Type.String()),
     workDir: Type.String(),

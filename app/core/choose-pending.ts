@@ -8,16 +8,17 @@ function sameCommit (a: string, b: string): boolean {
 /**
  * Which pending deployment (oldest first) a result finishes: the first whose known expected
  * version or commit matches the result's; else the oldest one with nothing comparable; never
- * one whose known expectation contradicts the result. Mirrors store/redis/lua/resolve.lua.
+ * one whose known commit contradicts the result's, nor (when strictVersions) whose known version
+ * does. Mirrors store/redis/lua/resolve.lua.
  */
-export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string): TriggeredDeployment | undefined {
+export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string, strictVersions = true): TriggeredDeployment | undefined {
   let fallback: TriggeredDeployment | undefined
   for (const td of oldestFirst) {
     let comparable = false
     let matched = false
     if (td.version !== undefined && versions.length > 0) {
-      comparable = true
       matched = versions.includes(td.version)
+      comparable = strictVersions || matched
     }
     if (!matched && td.commit !== undefined && commit) {
       comparable = true

@@ -14,6 +14,8 @@ export interface EngineOptions {
   /** 0 turns the age check off. */
   maxEventAgeMs: number
   maxClockSkewMs: number
+  /** 'strict': a known version that differs never finishes a deployment; 'prefer': it only loses preference. */
+  versionMatch: 'strict' | 'prefer'
 }
 
 export interface EngineDeps {
@@ -140,6 +142,7 @@ export function createEngine (deps: EngineDeps) {
         deliveryId: result.deliveryId,
         versions: result.versions,
         commit: result.commit,
+        strictVersions: options.versionMatch === 'strict',
         finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
         dedupeTtlMs: options.dedupeTtlMs,

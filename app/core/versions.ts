@@ -31,18 +31,22 @@ export function commitFromRevision (revision: string | undefined): string | unde
   if (sha1) return sha1[1]
   const sha256 = /^([^@]+)@sha256:([0-9a-f]{64})$/.exec(rev)
   if (sha256) return isOciTag(sha256[1]!) ? undefined : sha256[2]
+  // A chart built from a GitRepository (reconcileStrategy: Revision): `<version>+<12-hex commit>`.
+  const chartFromGit = /^v?\d+\.\d+\.\d+(?:-[0-9a-z.-]+)?\+([0-9a-f]{7,40})(?:\.\d+)?$/.exec(rev)
+  if (chartFromGit) return chartFromGit[1]
   return /^[^@]+\/([0-9a-f]{40}|[0-9a-f]{64})$/.exec(rev)?.[1]
 }
 
 /**
- * Version candidates a result is evidence of, normalised and de-duplicated: the chart version of a
- * Helm revision (`1.2.3`, or `1.2.3+abc` under reconcileStrategy Revision), an OCI tag
+ * Version candidates a result is evidence of, normalised and de-duplicated: an OCI artifact tag
  * (`1.2.3@sha256:…`), a git tag (`v1.2.3@sha1:…`) and the `app-version` metadata. Never a git
- * sha: commits are compared separately.
+ * sha (commits are compared separately) and never a HelmRelease's chart version: a chart version
+ * says nothing about the image a values change deployed, so comparing it with the image tag Keptn
+ * asked for would reject legitimate upgrades.
  */
 export function versionsFromRevision (revision: string | undefined, metadata: Record<string, string> = {}): string[] {
   const found: string[] = []
-  if (revision) {
+  if (revision?.includes('@')) {
     const name = revision.trim().split('@')[0]!.replace(/^refs\/tags\//, '').split('+')[0]!
     if (versionLike.test(name) && commitFromRevision(name) === undefined) found.push(name)
   }

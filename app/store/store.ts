@@ -9,6 +9,8 @@ export interface ResolveRequest {
   /** Versions the result is evidence of, normalised (see core/versions.ts). */
   versions: string[]
   commit?: string
+  /** False: a pending deployment whose known version differs is still a fallback (VERSION_MATCH=prefer). */
+  strictVersions?: boolean
   finished: FinishedResult
   /** Given when GitOps-first triggering applies: sent when no pending deployment is found. */
   trigger?: SequenceTrigger

@@ -34,6 +34,7 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
     [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
     [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
+    [{ VERSION_MATCH: 'loose' }, /^VERSION_MATCH=loose: must be strict or prefer/],
     [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
   ]
   for (const [env, message] of cases) {

@@ -26,7 +26,10 @@ t.test('the git commit is read from every Flux revision form that names one', as
     [`release/1.x/${sha1}`, sha1],
     [sha1, sha1],
     ['1.2.3', undefined],
-    ['1.2.3+abcdef0', undefined],
+    ['1.2.3+abcdef0', 'abcdef0'],
+    ['0.1.0+4a5b6c7d8e9f', '4a5b6c7d8e9f'],
+    ['1.2.3-rc.1+4a5b6c7d8e9f.2', '4a5b6c7d8e9f'],
+    ['1.2.3+build', undefined],
     [`1.2.3@sha256:${sha256}`, undefined],
     [`v1.2.3@sha256:${sha256}`, undefined],
     [`latest@sha256:${sha256}`, undefined],
@@ -38,12 +41,12 @@ t.test('the git commit is read from every Flux revision form that names one', as
   t.equal(commitFromRevision(undefined), undefined)
 })
 
-t.test('version candidates come from the chart version, an OCI or git tag and app-version', async t => {
-  t.same(versionsFromRevision('1.4.0', { 'app-version': 'v0.3.2' }), ['1.4.0', '0.3.2'])
-  t.same(versionsFromRevision('1.4.0+4a5b6c7d8e9f'), ['1.4.0'], 'build metadata of reconcileStrategy Revision is dropped')
+t.test('version candidates come from an OCI or git tag and app-version, never from a chart version', async t => {
+  t.same(versionsFromRevision('1.4.0', { 'app-version': 'v0.3.2' }), ['0.3.2'])
+  t.same(versionsFromRevision('1.4.0+4a5b6c7d8e9f'), [], 'a chart version says nothing about the image')
   t.same(versionsFromRevision(`v0.3.2@sha256:${sha256}`), ['0.3.2'], 'OCI tag')
   t.same(versionsFromRevision(`refs/tags/v0.3.2@sha1:${sha1}`), ['0.3.2'], 'git tag')
-  t.same(versionsFromRevision('0.3.2', { 'app-version': 'V0.3.2' }), ['0.3.2'], 'de-duplicated after normalising')
+  t.same(versionsFromRevision('v0.3.2@sha1:' + sha1, { 'app-version': 'V0.3.2' }), ['0.3.2'], 'de-duplicated after normalising')
 })
 
 t.test('version candidates never include a git sha, a branch or a digest', async t => {

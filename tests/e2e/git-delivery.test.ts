@@ -46,6 +46,16 @@ async function triggerDelivery (app: FastifyInstance, image: string) {
   return { ev, res }
 }
 
+/** Waits until the pending deployment waits for the commit the bridge pushed, and returns it. */
+async function writtenCommit (app: FastifyInstance): Promise<string> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const commit = (await app.inject('/api/v1/deployments')).json().pending[0]?.commit
+    if (commit || Date.now() > deadline) return commit
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
 const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
 const kustomization = (commit: string) => fluxEvent({
   involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'podtato-dev' },
@@ -59,10 +69,8 @@ withKeptnFake(t, 'the image is written to Git and the Flux report of that commit
   const { app, remote } = await setup(t, fake)
   const before = await remote.head()
   const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
-  await fake.waitFor(f => f.received.length === 1)
-  const deadline = Date.now() + 15_000
-  while (await remote.head() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
-  const commit = await remote.head()
+  const commit = await writtenCommit(app)
+  t.equal(commit, await remote.head(), 'the pushed commit is what the deployment waits for')
   t.not(commit, before, 'a commit was pushed')
   t.match(await remote.show(file), /tag: "v0\.3\.2" {3}# current release/, 'the tag changed in place, comment kept')
 
@@ -89,4 +97,16 @@ withKeptnFake(t, 'an unreachable remote finishes errored/fail with the reason; n
   await fake.waitFor(f => finished(f).length === 1, 15_000)
   t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'errored', result: 'fail', message: /Could not write .* to Git/ } })
   t.equal((await app.inject('/api/v1/deployments')).json().pendingCount, 0, 'the pending entry is closed')
+})
+
+withKeptnFake(t, 'a HelmRelease whose chart is built from Git reports <chart>+<commit>: that finishes it too', async (t, fake) => {
+  const { app, remote } = await setup(t, fake)
+  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const commit = await writtenCommit(app)
+  t.equal(commit, await remote.head())
+  const stale = fluxEvent({ metadata: { revision: '0.1.0+0123456789ab', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })
+  t.match((await app.inject(fluxRequest(stale))).json(), { status: 'ignored' }, 'another commit does not finish it')
+  const upgraded = fluxEvent({ metadata: { revision: `0.1.0+${commit.slice(0, 12)}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })
+  t.match((await app.inject(fluxRequest(upgraded))).json(), { status: 'accepted', triggeredId: ev.id }, 'the commit in the revision matches; the chart version 0.1.0 is not held against the image tag v0.3.2')
+  await fake.waitFor(f => finished(f).length === 1)
 })

@@ -75,7 +75,7 @@ t.test('a known revision that contradicts the expected version leaves the deploy
   const oldVersion = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), metadata: { revision: '0.3.2', 'app-version': '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
   t.match(oldVersion.json(), { status: 'ignored', reason: 'no pending deployment' })
   t.equal(await pending(), 1)
-  const right = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), message: 'upgraded to 0.3.3', metadata: { revision: '0.3.3', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
+  const right = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), message: 'upgraded to 0.3.3', metadata: { revision: '0.3.3', 'app-version': '0.3.3', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
   t.equal(right.statusCode, 202)
   t.equal(await pending(), 0)
 })

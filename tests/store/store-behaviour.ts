@@ -53,6 +53,15 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.equal((await store.snapshot(10)).pendingCount, 1, 'v1 still pending')
   })
 
+  t.test('VERSION_MATCH=prefer: a differing version only loses preference; a differing commit still excludes', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('v1', { version: '1.0.0', receivedAt: 1000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('c', { commit: 'abcdef1', receivedAt: 500 }), 60 * minute, 1000)
+    t.same(await store.resolve(request({ versions: ['3.0.0'], commit: '1234567', strictVersions: false })),
+      { status: 'finished', triggeredId: 'v1', keptnContext: 'ctx-v1' })
+    t.same(await store.resolve(request({ deliveryId: 'd2', versions: ['3.0.0'], commit: '1234567', strictVersions: false })), { status: 'no-pending' })
+  })
+
   t.test('commits match by prefix of at least 7 characters', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('c', { commit: '2f0a1b3' }), 60 * minute, 1000)

@@ -58,7 +58,8 @@ export function fromArgoNotification ({ app }: ArgoNotification): DeploymentResu
   const revision = revisions[0]
   const commit = revisions.map(commitFromRevision).find(c => c !== undefined)
   // Evidence of versions: the image tags Argo CD reports as running (the same tag Keptn names in
-  // configurationChange.values.image), plus a Helm chart version when a source is a chart repo.
+  // configurationChange.values.image), plus OCI or git tags among the revisions. Chart versions are
+  // not evidence of an image (see versionsFromRevision).
   const tags = (status?.summary?.images ?? []).map(imageTag).filter((t): t is string => t !== undefined)
   const versions = [...new Set([...tags.map(normaliseVersion), ...revisions.flatMap(r => versionsFromRevision(r))])]
   const object: ObjectRef = { kind: 'Application', namespace: app.spec?.destination?.namespace ?? metadata.namespace ?? '', name: metadata.name }

@@ -53,7 +53,7 @@ export function createMemoryStore (): Store {
       const candidates = [...pending.values()]
         .filter(td => serviceKeyString(td) === key)
         .sort((a, b) => a.receivedAt - b.receivedAt)
-      const chosen = choosePending(candidates, req.versions, req.commit)
+      const chosen = choosePending(candidates, req.versions, req.commit, req.strictVersions !== false)
       if (chosen) {
         pending.delete(chosen.triggeredId)
         enqueue({ id: `finished:${chosen.triggeredId}`, kind: 'finished', pending: chosen, result: req.finished }, req.now)

@@ -95,12 +95,12 @@ t.test('an app without destination namespace, labels or annotations still transl
   t.equal(result.outcome, 'none')
 })
 
-t.test('a multi-source app finds the git commit and the chart version among its revisions', async t => {
+t.test('a multi-source app finds the git commit among its revisions; its chart version is no image evidence', async t => {
   const n = load('app-synced-healthy')
   n.app.status!.operationState!.syncResult = { revisions: ['1.4.0', newSha] }
   n.app.status!.summary = { images: ['ghcr.io/podtato-head/podtato-server:v0.3.2', 'ghcr.io/podtato-head/podtato-server:v0.3.2@sha256:7e887edb52b723997076a9f5a72bef4473227a303cbc2cf5118e7be261f41c13', 'docker.io/library/redis:latest'] }
   const result = fromArgoNotification(n)
   t.equal(result.revision, '1.4.0')
   t.equal(result.commit, newSha)
-  t.same(result.versions, ['0.3.2', '1.4.0'])
+  t.same(result.versions, ['0.3.2'])
 })

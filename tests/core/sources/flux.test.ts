@@ -9,7 +9,7 @@ const translate = (name: string) => {
   return fromFluxEvent(JSON.parse(bytes.toString('utf8')) as FluxEvent, bytes)
 }
 
-t.test('a HelmRelease upgrade carries the chart and app versions and the mapping metadata', async t => {
+t.test('a HelmRelease upgrade carries the app version (not the chart version) and the mapping metadata', async t => {
   const result = translate('helmrelease-upgrade-succeeded')
   t.same(result, {
     source: 'flux',
@@ -17,7 +17,7 @@ t.test('a HelmRelease upgrade carries the chart and app versions and the mapping
     outcome: 'success',
     reason: 'UpgradeSucceeded',
     message: 'Helm upgrade succeeded for release podtato-dev/helloservice.v3 with chart podtato-head@1.4.0',
-    versions: ['1.4.0', '0.3.2'],
+    versions: ['0.3.2'],
     revision: '1.4.0',
     metadata: { 'app-version': 'v0.3.2', 'keptn-project': 'podtato', 'keptn-service': 'helloservice', 'keptn-stage': 'dev', revision: '1.4.0' },
     occurredAt: Date.parse('2026-11-20T10:00:00Z'),
@@ -56,7 +56,7 @@ t.test('failures, rollbacks, progress and source events are told apart', async t
 
 t.test('old v2beta1 / v1beta1 events with generic reasons still work', async t => {
   const upgraded = translate('helmrelease-v2beta1-upgrade-succeeded')
-  t.match(upgraded, { outcome: 'success', reason: 'info', versions: ['1.4.0'], object: { apiVersion: 'helm.toolkit.fluxcd.io/v2beta1' } })
+  t.match(upgraded, { outcome: 'success', reason: 'info', versions: [], object: { apiVersion: 'helm.toolkit.fluxcd.io/v2beta1' } })
   t.equal(translate('helmrelease-v2beta1-upgrade-failed').outcome, 'failure')
   const reconciled = translate('kustomization-v1beta1-reconciliation-succeeded')
   t.match(reconciled, { outcome: 'success', commit: '3c363836cf4e16666669a25da280a1865c2d2874', revision: 'main/3c363836cf4e16666669a25da280a1865c2d2874' })

@@ -6,15 +6,17 @@
 -- KEYS[8] sequence marker of service+revision (only read when ARGV[5] is not empty)
 -- ARGV[1] now  ARGV[2] delivery marker ttl (ms)  ARGV[3] FinishedResult JSON
 -- ARGV[4] commit or ''  ARGV[5] trigger outbox entry JSON or ''  ARGV[6] trigger entry id
--- ARGV[7] sequence marker ttl (ms)  ARGV[8] recent list length  ARGV[9..] versions
+-- ARGV[7] sequence marker ttl (ms)  ARGV[8] recent list length  ARGV[9] '1' when a known version
+-- that differs excludes a deployment, '0' when it only loses preference  ARGV[10..] versions
 -- Returns {'duplicate'} | {'finished', tid, context} | {'triggered'} | {'already-triggered'} | {'no-pending'}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
   return {'duplicate'}
 end
 local commit = ARGV[4]
 local versions = {}
-for i = 9, #ARGV do versions[ARGV[i]] = true end
-local hasVersions = #ARGV >= 9
+local strictVersions = ARGV[9] == '1'
+for i = 10, #ARGV do versions[ARGV[i]] = true end
+local hasVersions = #ARGV >= 10
 
 local function sameCommit (a, b)
   local n = math.min(#a, #b)
@@ -30,8 +32,8 @@ for _, tid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     local td = cjson.decode(json)
     local comparable, matched = false, false
     if type(td.version) == 'string' and hasVersions then
-      comparable = true
       matched = versions[td.version] == true
+      comparable = strictVersions or matched
     end
     if not matched and type(td.commit) == 'string' and commit ~= '' then
       comparable = true
