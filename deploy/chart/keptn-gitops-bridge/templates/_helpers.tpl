@@ -1,0 +1,77 @@
+{{/* Chart name, overridable. */}}
+{{- define "kgb.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Full name: the release name, plus the chart name unless the release name already contains it. */}}
+{{- define "kgb.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Selector labels: stable for the life of the release. */}}
+{{- define "kgb.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kgb.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Common labels. */}}
+{{- define "kgb.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "kgb.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: keptn-integration
+app.kubernetes.io/part-of: keptn
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "kgb.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "kgb.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kgb.secretName" -}}
+{{- default (include "kgb.fullname" .) .Values.secret.name -}}
+{{- end -}}
+
+{{/* True (non-empty) when the ConfigMap with mapping rules and/or Git targets is needed. */}}
+{{- define "kgb.hasConfig" -}}
+{{- if or .Values.mapping.rules .Values.git.targets -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Flux kinds whose labels the bridge reads: `get` only. */}}
+{{- define "kgb.rbacRules" -}}
+- apiGroups:
+    - helm.toolkit.fluxcd.io
+  resources:
+    - helmreleases
+  verbs:
+    - get
+- apiGroups:
+    - kustomize.toolkit.fluxcd.io
+  resources:
+    - kustomizations
+  verbs:
+    - get
+- apiGroups:
+    - source.toolkit.fluxcd.io
+  resources:
+    - gitrepositories
+    - ocirepositories
+    - helmcharts
+    - helmrepositories
+    - buckets
+  verbs:
+    - get
+{{- end -}}
