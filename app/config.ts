@@ -121,7 +121,8 @@ export function loadConfig (env: Env = process.env): Config {
       apiUrl: keptnApiUrl,
       apiToken: keptnApiToken,
       pollIntervalMs: r.duration('KEPTN_POLL_INTERVAL', '10s'),
-      register: r.bool('KEPTN_REGISTER')
+      register: r.bool('KEPTN_REGISTER'),
+      projects: r.list('KEPTN_PROJECTS') ?? []
     },
     deploymentTimeoutMs: r.duration('DEPLOYMENT_TIMEOUT', '15m'),
     retentionMs: r.duration('RETENTION', '7d'),

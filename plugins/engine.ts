@@ -53,7 +53,8 @@ export default fp(async (app) => {
       triggerSequence: config.triggerSequence,
       maxEventAgeMs: config.maxEventAgeMs,
       maxClockSkewMs: config.maxClockSkewMs,
-      versionMatch: config.versionMatch
+      versionMatch: config.versionMatch,
+      projects: config.keptn.projects
     },
     wake: () => delivery?.wake(),
     onTriggered: git?.onTriggered
@@ -75,13 +76,21 @@ export default fp(async (app) => {
     workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))
     if (config.keptn.apiUrl && config.keptn.pollIntervalMs > 0) {
       workers.push(startWorker('keptn-poll', async () => {
-        for (const event of await keptn.listTriggered()) await engine.acceptTriggered(event, 'pull')
+        const filters = config.keptn.projects.length > 0 ? config.keptn.projects.map(project => ({ project })) : [{}]
+        for (const filter of filters) {
+          for (const event of await keptn.listTriggered(filter)) await engine.acceptTriggered(event, 'pull')
+        }
         return 0
       }, config.keptn.pollIntervalMs, app.log))
     }
     if (config.keptn.register) {
       const registration = startUniformRegistration({
-        client: keptn, logger, name: config.serviceName, hostname: hostname(), namespace: process.env.POD_NAMESPACE ?? 'keptn'
+        client: keptn,
+        logger,
+        name: config.serviceName,
+        hostname: hostname(),
+        namespace: process.env.POD_NAMESPACE ?? 'keptn',
+        subscriptions: [{ event: 'sh.keptn.event.deployment.triggered', filter: { projects: [...config.keptn.projects], stages: [], services: [] } }]
       })
       stops.push(registration.stop)
     }

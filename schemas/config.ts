@@ -25,7 +25,9 @@ export const Config = Type.Object({
     apiUrl: Type.Optional(Type.String()),
     apiToken: Type.Optional(Type.String()),
     pollIntervalMs: Type.Integer({ minimum: 0 }),
-    register: Type.Boolean()
+    register: Type.Boolean(),
+    /** Projects whose deployments the bridge takes; empty = all. */
+    projects: Type.Array(Type.String())
   }),
   deploymentTimeoutMs: Type.Integer({ minimum: 1 }),
   retentionMs: Type.Integer({ minimum: 1 }),

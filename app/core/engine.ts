@@ -16,6 +16,8 @@ export interface EngineOptions {
   maxClockSkewMs: number
   /** 'strict': a known version that differs never finishes a deployment; 'prefer': it only loses preference. */
   versionMatch: 'strict' | 'prefer'
+  /** Keptn projects whose deployments are taken on; empty = all. */
+  projects: readonly string[]
 }
 
 export interface EngineDeps {
@@ -109,6 +111,10 @@ export function createEngine (deps: EngineDeps) {
         return { status: 'invalid', reason: parsed.reason }
       }
       const td = parsed.value
+      if (options.projects.length > 0 && !options.projects.includes(td.project)) {
+        metrics?.triggeredReceived.inc({ path, result: 'ignored' })
+        return { status: 'ignored', reason: `project ${td.project} is not in KEPTN_PROJECTS` }
+      }
       const taken = await store.addTriggered(td, options.retentionMs, now)
       metrics?.triggeredReceived.inc({ path, result: taken ? 'accepted' : 'duplicate' })
       if (!taken) return { status: 'duplicate', triggeredId: td.triggeredId }
