@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { request } from 'undici'
 import { signBody } from './core/auth.js'
+import { requestText } from './core/http.js'
 
 export interface TestEventOptions {
   url: string
@@ -50,8 +50,8 @@ export async function sendTestEvent (o: TestEventOptions): Promise<{ status: num
   const headers: Record<string, string> = { 'content-type': 'application/json', 'gotk-component': 'helm-controller' }
   if (o.key) headers['x-signature'] = signBody(body, o.key)
   if (o.token) headers.authorization = `Bearer ${o.token}`
-  const res = await request(o.url, { method: 'POST', body, headers, headersTimeout: 10_000, bodyTimeout: 10_000 })
-  return { status: res.statusCode, body: await res.body.text() }
+  const res = await requestText(o.url, { method: 'POST', body, headers, timeoutMs: 10_000 })
+  return { status: res.status, body: res.text }
 }
 
 export function optionsFromArgs (args: string[], env: Record<string, string | undefined>): TestEventOptions {

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
+import { requestText } from './http.js'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Logger } from 'pino'
 import { KeptnCloudEvent } from '../../schemas/keptn-event.js'
@@ -79,17 +80,7 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (opts.token) headers['x-token'] = opts.token
     if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await request(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: agent,
-      // undici's own timers tick at ~0.5 s granularity; the signal bounds the whole exchange exactly.
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs
-    })
-    return { status: res.statusCode, text: await res.body.text() }
+    return await requestText(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: agent, timeoutMs })
   }
 
   async function send (event: KeptnCloudEvent): Promise<SendResult> {

@@ -2,6 +2,7 @@ import type {
   DeadLetter, DeliveryAttempt, FinishedResult, OutboxEntry, RecentOutcome, SequenceTrigger,
   ServiceKey, TriggeredDeployment
 } from '../core/types.js'
+import { entryServiceKey } from './entry-key.js'
 
 export interface ResolveRequest {
   key: ServiceKey
@@ -74,9 +75,7 @@ export function toRecent (entry: OutboxEntry): RecentOutcome {
   if (entry.kind === 'trigger') {
     const t = entry.trigger
     return {
-      project: t.project,
-      stage: t.stage,
-      service: t.service,
+      ...entryServiceKey(entry),
       keptnContext: t.keptnContext,
       kind: 'trigger',
       revision: t.revision,
@@ -88,9 +87,7 @@ export function toRecent (entry: OutboxEntry): RecentOutcome {
   if (entry.kind === 'started') throw new Error('a started entry is not an outcome')
   const r = entry.result
   return {
-    project: p.project,
-    stage: p.stage,
-    service: p.service,
+    ...entryServiceKey(entry),
     triggeredId: p.triggeredId,
     keptnContext: p.keptnContext,
     kind: r.source === 'deadline' ? 'timeout' : 'finished',

@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { request } from 'undici'
+import { requestText } from '../http.js'
+import { signBody } from '../auth.js'
 import type { ServiceKey } from '../types.js'
 import { GitCommandError, gitAuthEnv, redact, runGit } from './git.js'
 import type { ResolvedTarget, WriteMode } from './targets.js'
@@ -220,8 +221,7 @@ function commitMessage (target: ResolvedTarget, change: GitChange, value: string
 async function sendNudge (receiver: { url: string, token?: string }): Promise<void> {
   const body = '{}'
   const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (receiver.token) headers['x-signature'] = `sha256=${createHmac('sha256', receiver.token).update(body).digest('hex')}`
-  const res = await request(receiver.url, { method: 'POST', body, headers, headersTimeout: 5000, bodyTimeout: 5000 })
-  await res.body.dump()
-  if (res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`)
+  if (receiver.token) headers['x-signature'] = signBody(body, receiver.token)
+  const res = await requestText(receiver.url, { method: 'POST', body, headers, timeoutMs: 5000 })
+  if (res.status >= 300) throw new Error(`receiver answered ${res.status}`)
 }

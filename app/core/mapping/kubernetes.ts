@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
+import { requestText } from '../http.js'
 import type { Log } from '../log.js'
 import type { ObjectRef } from '../types.js'
 import type { Mapping, Resolver } from './types.js'
@@ -116,14 +117,8 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
   const agent = new Agent({ connect: { timeout: timeoutMs, ...(ca ? { ca } : {}) }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
 
   async function get (path: string, bearer: string | undefined): Promise<{ status: number, text: string }> {
-    const res = await request(base + path, {
-      headers: bearer ? { accept: ACCEPT, authorization: `Bearer ${bearer}` } : { accept: ACCEPT },
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs
-    })
-    return { status: res.statusCode, text: await res.body.text() }
+    const headers: Record<string, string> = bearer ? { accept: ACCEPT, authorization: `Bearer ${bearer}` } : { accept: ACCEPT }
+    return await requestText(base + path, { headers, dispatcher: agent, timeoutMs })
   }
 
   async function fetchLabels (path: string): Promise<Lookup> {
