@@ -4,16 +4,23 @@ export interface ChainLogger {
   warn (obj: object, msg: string): void
 }
 
-/** Tries each resolver in order; the first complete answer wins. A failing resolver is skipped. */
-export function resolverChain (resolvers: Resolver[], logger?: ChainLogger) {
+export interface MappingChain {
+  resolve (input: MappingInput): Promise<Mapping | undefined>
+}
+
+/**
+ * Tries each resolver in order; the first complete answer (project, stage and service) wins.
+ * A resolver that throws or rejects is logged and skipped: mapping never fails an event.
+ */
+export function resolverChain (resolvers: Resolver[], logger?: ChainLogger): MappingChain {
   return {
-    async resolve (input: MappingInput): Promise<Mapping | undefined> {
+    async resolve (input) {
       for (const resolver of resolvers) {
         try {
           const found = await resolver.resolve(input)
-          if (found) return found
+          if (found?.project && found.stage && found.service) return { ...found, via: found.via || resolver.name }
         } catch (err) {
-          logger?.warn({ resolver: resolver.name, object: input.object, err: (err as Error).message }, 'mapping resolver failed; trying the next')
+          logger?.warn({ resolver: resolver.name, object: input.object, err: (err as Error)?.message ?? String(err) }, 'mapping resolver failed; trying the next')
         }
       }
       return undefined

@@ -1,4 +1,10 @@
-/** Keptn project, stage and service names: lower-case letters, digits and '-', starting with a letter. */
-export function isKeptnName (name: string): boolean {
-  return /^[a-z][a-z0-9-]{0,62}$/.test(name) && !name.endsWith('-')
+/** Keptn's own default limit for project names, the longest of project, stage and service. */
+export const KEPTN_NAME_MAX = 200
+
+/**
+ * A valid Keptn project, stage or service name, by Keptn's rule: lower-case letters, digits and
+ * '-', starting with a letter and not ending with '-'.
+ */
+export function isKeptnName (name: unknown): name is string {
+  return typeof name === 'string' && name.length <= KEPTN_NAME_MAX && /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/.test(name)
 }
