@@ -1,0 +1,6 @@
+// `npm run bench` runs the suite; `npm run bench -- soak` and `-- fuzz` the long runs.
+const mode = process.argv[2] ?? 'suite'
+if (mode === 'soak') await import('./soak.js')
+else if (mode === 'fuzz') await import('./fuzz.js')
+else if (mode === 'suite') await import('./suite.js')
+else throw new Error(`unknown bench mode ${mode}: use soak, fuzz or nothing`)
