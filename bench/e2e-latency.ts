@@ -19,8 +19,13 @@ const has = (fake: KeptnFake, type: string, id: string) => fake.received.some(e 
 export async function e2eLatency (redis: RedisServer, opts: E2eOptions) {
   const fake = await startKeptnFake()
   const bridge = await startServer('bridge', {
-    LOG_LEVEL: 'warn', FLUX_HMAC_KEYS: hmacKey, REDIS_URL: redis.url, KEY_PREFIX: 'e2e',
-    KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0'
+    LOG_LEVEL: 'warn',
+    FLUX_HMAC_KEYS: hmacKey,
+    REDIS_URL: redis.url,
+    KEY_PREFIX: 'e2e',
+    KEPTN_API_URL: fake.url,
+    KEPTN_API_TOKEN: fake.token,
+    KEPTN_POLL_INTERVAL: '0'
   })
   const accept: number[] = []
   const finished: number[] = []

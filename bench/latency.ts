@@ -12,8 +12,13 @@ const key = 'bench-hmac-key-0123456789abcdef0123456789'
 export async function latency (redisUrl: string, count = 200): Promise<string[]> {
   const fake = await startKeptnFake()
   const app = await buildApp(loadConfig({
-    REDIS_URL: redisUrl, KEY_PREFIX: `lat${Date.now()}`, FLUX_HMAC_KEYS: key, LOG_LEVEL: 'warn',
-    KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0'
+    REDIS_URL: redisUrl,
+    KEY_PREFIX: `lat${Date.now()}`,
+    FLUX_HMAC_KEYS: key,
+    LOG_LEVEL: 'warn',
+    KEPTN_API_URL: fake.url,
+    KEPTN_API_TOKEN: fake.token,
+    KEPTN_POLL_INTERVAL: '0'
   }))
   await app.ready()
   const timings: number[] = []
