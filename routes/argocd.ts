@@ -5,11 +5,13 @@ import { compileValidator } from '../schemas/validator.js'
 import { fromArgoNotification } from '../app/core/sources/argocd.js'
 import { HttpError, badRequest, unauthorized } from '../app/http-errors.js'
 import { parseJsonBody } from './parse-json.js'
+import { countRejected } from './count-rejected.js'
 
 const validNotification = compileValidator(ArgoNotification)
 
 /** POST /hooks/argocd: Argo CD Notifications webhook carrying `{"app": {{toJson .app}}, "trigger": "…"}`. */
 export default async function argocdRoutes (app: FastifyInstance) {
+  countRejected(app, 'argocd')
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) => done(null, body))
 

@@ -5,6 +5,7 @@ import { compileValidator } from '../schemas/validator.js'
 import { fromFluxEvent } from '../app/core/sources/flux.js'
 import { badRequest, unauthorized } from '../app/http-errors.js'
 import { parseJsonBody } from './parse-json.js'
+import { countRejected } from './count-rejected.js'
 
 const validFluxEvent = compileValidator(FluxEvent)
 
@@ -14,6 +15,7 @@ export const fluxBodyLimit = 4 * 1024 * 1024
 /** POST /hooks/flux: Flux notification-controller events (generic and generic-hmac providers). */
 export default async function fluxRoutes (app: FastifyInstance) {
   // Signatures are over the bytes as received: keep them raw in this scope only.
+  countRejected(app, 'flux')
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: fluxBodyLimit }, (_request, body, done) => done(null, body))
 

@@ -57,6 +57,7 @@ t.test('a flipped byte, a wrong key, a missing or garbage header all get 401 wit
     t.equal(res.statusCode, 401, String((request.headers as Record<string, string>)['x-signature']))
     t.equal(res.json().message, 'missing, malformed or wrong credentials')
   }
+  t.match((await app.inject('/metrics')).body, `kgb_events_received_total{source="flux",reason="http-401",result="rejected"} ${attempts.length}`)
 })
 
 t.test('sha224, sha256, sha384 and sha512 signatures are each accepted', async t => {
