@@ -2,9 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
 
 // Tests talk to a real Redis: REDIS_URL when given, else a private redis-server started here on a
 // free port with nothing kept on disk. Never the machine's shared instance on 6379.
@@ -36,21 +35,23 @@ function hasRedisServer (): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
 }
 
-async function waitForPing (url: string, timeoutMs = 10_000): Promise<void> {
+/** One raw PING over TCP: true on +PONG. (ioredis' connect() can stay pending for ever when refused.) */
+function ping (port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1')
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok) }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', chunk => done(chunk.toString().startsWith('+PONG')))
+  })
+}
+
+async function waitForPing (port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-    client.on('error', () => {})
-    try {
-      await client.connect()
-      await client.ping()
-      client.disconnect()
-      return
-    } catch (err) {
-      client.disconnect()
-      if (Date.now() > deadline) throw err
-      await new Promise(resolve => setTimeout(resolve, 20))
-    }
+  while (!await ping(port)) {
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
 
@@ -70,12 +71,13 @@ export async function startRedisServer (opts: { appendonly?: boolean } = {}): Pr
     async start () {
       child = spawn('redis-server', args, { stdio: 'ignore' })
       child.unref()
-      await waitForPing(url)
+      await waitForPing(port)
     },
     async stop (graceful = false) {
       const proc = child
       if (!proc || proc.exitCode !== null) return
       const exited = new Promise(resolve => proc.once('exit', resolve))
+      proc.ref() // keep this process alive until the server has really gone
       proc.kill(graceful ? 'SIGTERM' : 'SIGKILL')
       await exited
     }

@@ -1,0 +1,44 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const entry = fileURLToPath(new URL('../../dist/app/server.js', import.meta.url))
+
+function start (env: Record<string, string>): Promise<{ code: number | null, stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env } })
+    let stderr = ''
+    child.stderr.on('data', chunk => { stderr += chunk })
+    child.on('exit', code => resolve({ code, stderr }))
+  })
+}
+
+t.test('bad configuration stops start-up with one line naming the variable', async t => {
+  const port = await start({ PORT: 'abc' })
+  t.equal(port.code, 1)
+  t.equal(port.stderr, 'keptn-gitops-bridge: bad configuration: PORT=abc: must be a port number from 0 to 65535\n')
+
+  const dir = mkdtempSync(join(tmpdir(), 'kgb-server-'))
+  writeFileSync(join(dir, 'mapping.yaml'), 'rules:\n  - match: { name: "{team}" }\n')
+  const mapping = await start({ MAPPING_FILE: join(dir, 'mapping.yaml') })
+  t.equal(mapping.code, 1)
+  t.match(mapping.stderr, /^keptn-gitops-bridge: bad configuration: MAPPING_FILE: .*mapping\.yaml:2: rule 1: match\.name: unknown placeholder \{team\}/)
+  t.equal(mapping.stderr.trim().split('\n').length, 1, 'one line')
+
+  const production = await start({ NODE_ENV: 'production' })
+  t.equal(production.code, 1)
+  t.match(production.stderr, /FLUX_HMAC_KEYS: .*refuses to run with an open \/hooks\/flux/)
+})
+
+t.test('a port already taken is a clear failure, not a hang', async t => {
+  const { createServer } = await import('node:net')
+  const blocker = createServer()
+  await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => blocker.close())
+  const taken = String((blocker.address() as { port: number }).port)
+  const result = await start({ PORT: taken, HOST: '127.0.0.1', LOG_LEVEL: 'error' })
+  t.equal(result.code, 1)
+})
