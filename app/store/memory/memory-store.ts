@@ -32,7 +32,11 @@ export function createMemoryStore (): Store {
     }
     return true
   }
+  // Expired markers are dropped at most once a minute, whichever write comes along.
+  let swept = 0
   const sweep = (now: number) => {
+    if (now - swept < 60_000) return
+    swept = now
     for (const [key, expires] of markers) if (expires <= now) markers.delete(key)
   }
 
@@ -48,6 +52,7 @@ export function createMemoryStore (): Store {
     },
 
     async resolve (req: ResolveRequest): Promise<ResolveAnswer> {
+      sweep(req.now)
       const key = serviceKeyString(req.key)
       if (!mark(`delivery:${key}:${req.deliveryId}`, req.dedupeTtlMs, req.now)) return { status: 'duplicate' }
       const candidates = [...pending.values()]
