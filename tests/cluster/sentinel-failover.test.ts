@@ -1,0 +1,125 @@
+import t, { type Test } from 'tap'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { build } from '../helpers/app.js'
+import { uniquePrefix } from '../helpers/redis.js'
+import { startRedisCluster, startSentinelSetup } from '../helpers/redis-cluster.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+
+// Redis fails over while Keptn and Flux keep sending: whatever was answered 2xx is delivered to
+// Keptn exactly once; whatever was not was answered 503 and is retried by its sender.
+
+// Two real failovers (about 20 s each) plus the traffic around them: longer than tap's 30 s default.
+t.setTimeout(240_000)
+
+const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+function env (fake: KeptnFake, redis: Record<string, string>) {
+  return {
+    ...redis,
+    // Writes count once a replica holds them: a failover cannot take back what was answered 2xx.
+    REDIS_WAIT_REPLICAS: '1',
+    KEY_PREFIX: uniquePrefix(),
+    KEPTN_API_URL: fake.url,
+    KEPTN_API_TOKEN: fake.token,
+    KEPTN_POLL_INTERVAL: '0',
+    DELIVERY_POLL_INTERVAL: '50ms',
+    DELIVERY_BACKOFF_BASE: '50ms',
+    DELIVERY_BACKOFF_MAX: '500ms',
+    KEPTN_TIMEOUT: '1s',
+    // Longer than the switch, so a worker that delivered during it can still settle its entry.
+    DELIVERY_LEASE: '30s'
+  }
+}
+
+async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInstance[], failover: () => Promise<void>) {
+  const statuses = new Map<number, number>()
+  const services: Array<{ triggeredId: string, finished: boolean }> = []
+  // Shared with the lanes: `afterFailover` counts services sent once Redis has switched over.
+  const state = { stopping: false, afterFailover: -1 }
+
+  // Retries a 503 as Flux and Keptn's distributor would (sooner than Retry-After, to keep the test short).
+  const send = async (call: () => Promise<LightMyRequestResponse>) => {
+    for (;;) {
+      const res = await call()
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+      if (res.statusCode !== 503) return res
+      await sleep(100)
+    }
+  }
+  const lane = async (app: FastifyInstance, name: string) => {
+    for (let i = 0; !state.stopping; i++) {
+      const service = `${name}-${i}`
+      const triggered = makeTriggered({ project: 'podtato', stage: 'dev', service })
+      const pushed = await send(() => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) }))
+      if (pushed.statusCode >= 300) continue
+      const entry = { triggeredId: triggered.id, finished: false }
+      services.push(entry)
+      const metadata = { revision: '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': service }
+      // Flux retries the same event, so a retry of a stored one is a duplicate.
+      const report = fluxRequest(fluxEvent({ metadata }))
+      const flux = await send(() => app.inject(report))
+      entry.finished = flux.statusCode < 300
+      t.match(flux.json(), { status: /^(accepted|duplicate)$/ }, `the Flux result for ${service} found its pending deployment`)
+      if (state.afterFailover >= 0) state.afterFailover++
+      await sleep(20)
+    }
+  }
+
+  const traffic = Promise.all(apps.map((app, i) => lane(app, `svc${i}`)))
+  await sleep(1000)
+  await failover()
+  state.afterFailover = 0
+  const deadline = Date.now() + 15_000
+  while (state.afterFailover < 20 && Date.now() < deadline) await sleep(100)
+  state.stopping = true
+  await traffic
+  t.ok(state.afterFailover >= 20, `traffic flows again after the failover (${state.afterFailover} services)`)
+
+  const finished = services.filter(s => s.finished)
+  const outboxDepth = async () => (await apps[0]!.inject('/api/v1/deployments')).json().outboxDepth as number
+  await fake.waitFor(f => ofType(f, 'finished').length >= finished.length, 30_000)
+  const settled = Date.now() + 10_000
+  while (await outboxDepth() > 0 && Date.now() < settled) await sleep(200)
+  t.equal(await outboxDepth(), 0, 'every delivery was settled, so nothing is sent again when a lease runs out')
+  await sleep(500)
+
+  t.same([...statuses.keys()].filter(s => s !== 200 && s !== 202 && s !== 503), [], `only 2xx and 503 answered (${JSON.stringify([...statuses])})`)
+  const count = (type: string) => {
+    const seen = new Map<string, number>()
+    for (const ev of ofType(fake, type)) seen.set(ev.triggeredid!, (seen.get(ev.triggeredid!) ?? 0) + 1)
+    return seen
+  }
+  const started = count('started')
+  const done = count('finished')
+  t.same(services.filter(s => started.get(s.triggeredId) !== 1).map(s => [s.triggeredId, started.get(s.triggeredId) ?? 0]), [],
+    `each of ${services.length} accepted triggered events got exactly one .started`)
+  t.same(finished.filter(s => done.get(s.triggeredId) !== 1).map(s => [s.triggeredId, done.get(s.triggeredId) ?? 0]), [],
+    `each of ${finished.length} accepted Flux results got exactly one .finished`)
+  t.equal(ofType(fake, 'started').length, services.length, 'no .started for anything not accepted')
+  for (const app of apps) t.equal((await app.inject('/readyz')).statusCode, 200, 'ready after the failover')
+}
+
+withKeptnFake(t, 'SENTINEL FAILOVER under traffic: every accepted event reaches Keptn exactly once, nothing answered 500', async (t, fake) => {
+  const setup = await startSentinelSetup()
+  t.teardown(() => setup.stop())
+  const shared = env(fake, { REDIS_SENTINELS: setup.sentinels.join(','), REDIS_SENTINEL_NAME: setup.name })
+  const apps = [await build(t, shared), await build(t, shared)]
+  const before = await setup.master()
+  await failoverUnderTraffic(t, fake, apps, async () => {
+    await setup.failover()
+    t.not(await setup.master(), before, 'the replica was promoted')
+  })
+})
+
+withKeptnFake(t, 'a Redis Cluster master killed under traffic: every accepted event reaches Keptn exactly once', async (t, fake) => {
+  const cluster = await startRedisCluster({ masters: 3, replicas: 1 })
+  t.teardown(() => cluster.stop())
+  const shared = env(fake, { REDIS_CLUSTER_NODES: cluster.nodes.join(',') })
+  const apps = [await build(t, shared), await build(t, shared)]
+  await failoverUnderTraffic(t, fake, apps, async () => {
+    const { killed, promoted } = await cluster.failover()
+    t.ok((await cluster.masters()).includes(promoted), `${promoted} took over from ${killed}`)
+  })
+})
