@@ -37,6 +37,11 @@ function reader (env: Env) {
       const port = /^\d+$/.test(value) ? Number(value) : NaN
       return port >= 0 && port <= 65535 ? port : fail(name, 'must be a port number from 0 to 65535')
     },
+    count (name: string, fallback: number): number {
+      const value = raw(name)
+      if (value === undefined) return fallback
+      return /^\d{1,3}$/.test(value) ? Number(value) : fail(name, 'must be a whole number such as 0 or 1')
+    },
     bool (name: string): boolean {
       const value = raw(name)?.toLowerCase()
       if (value === undefined || value === 'false' || value === '0' || value === 'no') return false
@@ -96,7 +101,8 @@ export function loadConfig (env: Env = process.env): Config {
     sentinels: hostPorts(r, 'REDIS_SENTINELS'),
     sentinelName: r.raw('REDIS_SENTINEL_NAME'),
     password: r.raw('REDIS_PASSWORD'),
-    tlsCaFile: r.raw('REDIS_TLS_CA_FILE')
+    tlsCaFile: r.raw('REDIS_TLS_CA_FILE'),
+    waitReplicas: r.count('REDIS_WAIT_REPLICAS', r.raw('REDIS_SENTINELS') ? 1 : 0)
   }
   const modes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(name => r.raw(name) !== undefined)
   if (modes.length > 1) throw new ConfigError(`${modes.join(', ')}: set only one Redis mode (single node, cluster or sentinel)`)

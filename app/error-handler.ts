@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 // Errors that mean "the store is away for now": the caller should retry, not give up.
-const unavailable = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels/i
+const unavailable = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|CLUSTERDOWN|TRYAGAIN|MOVED|ASK |READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels/i
 
 /** One error handler: 4xx answers carry the reason; 5xx hide internals and are logged. */
 export function errorHandler (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -28,7 +28,7 @@ export default fp(async (app, opts: { store?: Store }) => {
       const timer = setTimeout(resolve, readyWaitMs)
       client.once('ready', () => { clearTimeout(timer); resolve() })
     })
-    store = createRedisStore(client, keyPrefix)
+    store = createRedisStore(client, keyPrefix, { waitReplicas: redis.waitReplicas })
   }
   if (!store) {
     app.log.warn('REDIS_URL is not set: using the IN-MEMORY store. Pending deployments and undelivered events are LOST on restart and not shared between replicas. Set REDIS_URL for production.')

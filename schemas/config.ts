@@ -18,7 +18,8 @@ export const Config = Type.Object({
     sentinels: Type.Optional(Type.Array(Type.String())),
     sentinelName: Type.Optional(Type.String()),
     password: Type.Optional(Type.String()),
-    tlsCaFile: Type.Optional(Type.String())
+    tlsCaFile: Type.Optional(Type.String()),
+    waitReplicas: Type.Integer({ minimum: 0 })
   }),
   keyPrefix: Type.String({ minLength: 1 }),
   keptn: Type.Object({

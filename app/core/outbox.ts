@@ -35,13 +35,28 @@ function labelsOf (entry: OutboxEntry) {
   return { kind: entry.kind, status: entry.result.status, result: entry.result.result }
 }
 
-async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry): Promise<void> {
+/**
+ * Keptn has the event: the ack must land before the lease runs out, or another worker sends it
+ * again. A Redis failover refuses writes for some seconds, so the ack is retried until then.
+ */
+async function ackBefore (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: number): Promise<void> {
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await deps.store.ack(entry)
+    } catch (err) {
+      if (Date.now() + wait >= leaseEnd) throw err
+      await new Promise(resolve => setTimeout(resolve, wait))
+    }
+  }
+}
+
+async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: number): Promise<void> {
   const { store, clock, logger, metrics, options } = deps
   const started = clock()
   const outcome = await deps.send(entry).catch((err: Error): SendResult => ({ ok: false, retryable: true, message: err.message }))
   metrics?.keptnRequestDuration.observe({ outcome: outcome.ok ? 'ok' : outcome.retryable ? 'retryable' : 'permanent' }, (clock() - started) / 1000)
   if (outcome.ok) {
-    await store.ack(entry)
+    await ackBefore(deps, entry, leaseEnd)
     metrics?.keptnEventsSent.inc(labelsOf(entry))
     logger.info({ entry: entry.id, attempts: (entry.attempts?.length ?? 0) + 1 }, 'delivered to Keptn')
     return
@@ -62,7 +77,9 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry): Promise<void
 
 /** One delivery round: lease what is due, send it, settle each entry. Returns how many were leased. */
 export async function deliverDue (deps: DeliveryDeps): Promise<number> {
+  // Wall time: an ack that has not landed when the lease runs out loses the entry to another replica.
+  const leaseEnd = Date.now() + deps.options.leaseMs
   const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch)
-  await Promise.all(entries.map(entry => deliverOne(deps, entry)))
+  await Promise.all(entries.map(entry => deliverOne(deps, entry, leaseEnd)))
   return entries.length
 }

@@ -35,6 +35,7 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
     [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
     [{ VERSION_MATCH: 'loose' }, /^VERSION_MATCH=loose: must be strict or prefer/],
+    [{ REDIS_WAIT_REPLICAS: 'one' }, /^REDIS_WAIT_REPLICAS=one: must be a whole number/],
     [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
   ]
   for (const [env, message] of cases) {
@@ -75,4 +76,10 @@ t.test('in a pod the Kubernetes API address comes from the service variables', a
 t.test('duplicates are recognised for at least 10 minutes and for the whole replay window', async t => {
   t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1m', MAX_CLOCK_SKEW: '1m' })), 10 * 60_000)
   t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1h', MAX_CLOCK_SKEW: '2m' })), 62 * 60_000)
+})
+
+t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {
+  t.equal(loadConfig({ REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm' }).redis.waitReplicas, 1)
+  t.equal(loadConfig({ REDIS_URL: 'redis://a:6379' }).redis.waitReplicas, 0)
+  t.equal(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_WAIT_REPLICAS: '1' }).redis.waitReplicas, 1)
 })

@@ -138,7 +138,7 @@ withKeptnFake(t, 'KEPTN_PROJECTS scopes both paths: other projects are neither p
   const app = await build(t, env(fake, { KEPTN_PROJECTS: 'podtato', KEPTN_POLL_INTERVAL: '30ms' }))
   const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(makeTriggered({ project: 'other', stage: 'dev', service: 'y' })) })
   t.match(pushed.json(), { status: 'ignored', reason: 'project other is not in KEPTN_PROJECTS' })
-  await fake.waitFor(f => f.requests.filter(r => r.method === 'GET').length >= 3)
+  await fake.waitFor(f => ofType(f, 'started').length === 1 && f.requests.filter(r => r.method === 'GET').length >= 3)
   t.same(ofType(fake, 'started').map(e => e.triggeredid), [mine.id])
   t.ok(fake.requests.filter(r => r.method === 'GET').every(r => r.path.includes('project=podtato')), 'the listing is asked per project')
 })

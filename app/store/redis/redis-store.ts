@@ -38,15 +38,50 @@ export function defineScripts (redis: RedisClient): void {
 
 const shards = Array.from({ length: shardCount }, (_, n) => n)
 
-export function createRedisStore (redis: RedisClient, prefix: string): Store {
+type ScriptName = keyof typeof scripts
+
+export interface RedisStoreOptions {
+  /** Replicas that must hold a write before it counts (WAIT); 0 trusts the master alone. */
+  waitReplicas?: number
+  waitTimeoutMs?: number
+}
+
+export function createRedisStore (redis: RedisClient, prefix: string, opts: RedisStoreOptions = {}): Store {
   defineScripts(redis)
   const keys = keyBuilder(prefix)
+  const { waitReplicas = 0, waitTimeoutMs = 250 } = opts
+
+  // Runs one state-changing script. A write the master answered but no replica holds yet is lost
+  // when a replica is promoted; with waitReplicas, WAIT runs right behind the script on the same
+  // connection and an unconfirmed write fails as NOREPLICAS (answered 503, retried by the sender).
+  const run = async <T>(name: ScriptName, ...args: Args): Promise<T> => {
+    if (waitReplicas === 0) return await (redis[name] as (...a: Args) => Promise<T>).apply(redis, args)
+    for (let redirects = 3; ; redirects--) {
+      const pipeline = redis.pipeline()
+      ;(pipeline[name] as (...a: Args) => unknown).apply(pipeline, args)
+      pipeline.wait(waitReplicas, waitTimeoutMs)
+      const [[err, value] = [null, undefined], wait] = (await pipeline.exec()) ?? []
+      if (err) {
+        // A Cluster failover moved the slot. ioredis follows MOVED in a pipeline only when all its
+        // replies failed alike, which the WAIT behind the script prevents: refresh and retry.
+        if (redirects > 0 && /^(MOVED|ASK) /.test(err.message) && 'refreshSlotsCache' in redis) {
+          await new Promise(resolve => redis.refreshSlotsCache(resolve))
+          continue
+        }
+        throw err
+      }
+      if (!wait || wait[0] || (wait[1] as number) < waitReplicas) {
+        throw new Error(`NOREPLICAS write not confirmed by ${waitReplicas} replica(s) within ${waitTimeoutMs} ms`)
+      }
+      return value as T
+    }
+  }
   const settle = (entry: OutboxEntry, how: string, json = '', dueAt = 0) => {
     const k = keys.forKey(entryServiceKey(entry))
-    return redis.kgbSettle(k.outbox, k.due, k.dead, entry.id, how, json, dueAt)
+    return run<number>('kgbSettle', k.outbox, k.due, k.dead, entry.id, how, json, dueAt)
   }
   const claim = async (k: ShardKeys, td: TriggeredDeployment, finished: FinishedResult, now: number, onlyWhenDue: boolean) =>
-    await redis.kgbClaimPending(k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
+    await run<number>('kgbClaimPending', k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
       td.triggeredId, now, JSON.stringify(finished), recentLimit, onlyWhenDue ? '1' : '0') === 1
   const perShard = async <T>(fn: (k: ShardKeys) => Promise<T>): Promise<T[]> =>
     await Promise.all(shards.map(n => fn(keys.shard(n))))
@@ -56,7 +91,7 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
 
     async addTriggered (td, retentionMs, now) {
       const k = keys.forKey(td)
-      const taken = await redis.kgbAddTriggered(k.seenTriggered(td.triggeredId), k.pendingOf(td), k.pendingData,
+      const taken = await run<number>('kgbAddTriggered', k.seenTriggered(td.triggeredId), k.pendingOf(td), k.pendingData,
         k.deadlines, k.outbox, k.due, td.triggeredId, JSON.stringify(td), td.receivedAt, td.deadline, retentionMs, now)
       return taken === 1
     },
@@ -66,7 +101,7 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
       const trigger = req.trigger
       const triggerId = trigger ? `trigger:${trigger.keptnContext}` : ''
       const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
-      const [status, triggeredId, keptnContext] = await redis.kgbResolve(
+      const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
         k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
         k.sequence(req.key, trigger?.revision ?? ''),
         req.now, req.dedupeTtlMs, JSON.stringify(req.finished), req.commit ?? '', triggerEntry, triggerId,
@@ -99,11 +134,11 @@ export function createRedisStore (redis: RedisClient, prefix: string): Store {
     },
 
     async updatePending (td) {
-      return await redis.kgbUpdatePending(keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
+      return await run<number>('kgbUpdatePending', keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
     },
 
     async lease (now, leaseMs, limit) {
-      const leased = await perShard(k => redis.kgbLease(k.outbox, k.due, now, leaseMs, limit))
+      const leased = await perShard(k => run<string[]>('kgbLease', k.outbox, k.due, now, leaseMs, limit))
       return leased.flat().map(json => JSON.parse(json) as OutboxEntry)
     },
 

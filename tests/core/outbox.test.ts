@@ -1,0 +1,42 @@
+import t from 'tap'
+import pino from 'pino'
+import { createMemoryStore } from '../../app/store/memory/memory-store.js'
+import { backoffMs, deliverDue } from '../../app/core/outbox.js'
+import type { OutboxEntry } from '../../app/core/types.js'
+import type { SendResult } from '../../app/core/keptn-client.js'
+
+const logger = pino({ level: 'silent' })
+const options = { leaseMs: 10_000, backoffBaseMs: 100, backoffMaxMs: 1000, batch: 16 }
+const triggered = { project: 'p', stage: 's', service: 'v', triggeredId: 'a', keptnContext: 'c', receivedAt: 0, deadline: 1e12 }
+
+t.test('an ack that fails during a Redis failover is retried, so Keptn gets the event once', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  let failures = 2
+  const ack = store.ack.bind(store)
+  store.ack = async entry => {
+    if (failures-- > 0) throw new Error('NOREPLICAS Not enough good replicas to write.')
+    await ack(entry)
+  }
+  const sent: string[] = []
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
+  t.equal(await deliverDue({ store, send, clock: () => 0, logger, options }), 1)
+  t.equal(failures, -1, 'acked on the third try')
+  t.equal(await deliverDue({ store, send, clock: () => 20_000, logger, options }), 0, 'nothing left to send after the lease')
+  t.same(sent, ['started:a'])
+})
+
+t.test('an ack that cannot land before the lease ends gives up (the entry will be sent again)', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  store.ack = async () => { throw new Error('Connection is closed.') }
+  const send = async (): Promise<SendResult> => ({ ok: true, status: 200 })
+  await t.rejects(deliverDue({ store, send, clock: () => 0, logger, options: { ...options, leaseMs: 300 } }), /Connection is closed/)
+})
+
+t.test('backoff grows exponentially with jitter and is capped', async t => {
+  t.equal(backoffMs(1, 100, 1000, () => 0), 50)
+  t.equal(backoffMs(1, 100, 1000, () => 1), 100)
+  t.equal(backoffMs(3, 100, 1000, () => 1), 400)
+  t.equal(backoffMs(20, 100, 1000, () => 1), 1000)
+})
