@@ -5,6 +5,7 @@ import type { Mapping, MappingInput } from './mapping/types.js'
 import type { DeploymentResult, FinishedResult, SequenceTrigger, TriggeredDeployment } from './types.js'
 import type { Metrics } from './metrics.js'
 import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
+import { isKeptnName } from './mapping/keptn-name.js'
 
 export interface EngineOptions {
   deploymentTimeoutMs: number
@@ -111,6 +112,11 @@ export function createEngine (deps: EngineDeps) {
         return { status: 'invalid', reason: parsed.reason }
       }
       const td = parsed.value
+      const badName = (['project', 'stage', 'service'] as const).find(field => !isKeptnName(td[field]))
+      if (badName) {
+        metrics?.triggeredReceived.inc({ path, result: 'invalid' })
+        return { status: 'invalid', reason: `data.${badName}: not a Keptn name (lower-case letters, digits and -, starting with a letter)` }
+      }
       if (options.projects.length > 0 && !options.projects.includes(td.project)) {
         metrics?.triggeredReceived.inc({ path, result: 'ignored' })
         return { status: 'ignored', reason: `project ${td.project} is not in KEPTN_PROJECTS` }

@@ -62,6 +62,14 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.same(await store.resolve(request({ deliveryId: 'd2', versions: ['3.0.0'], commit: '1234567', strictVersions: false })), { status: 'no-pending' })
   })
 
+  t.test('a pending deployment with a lone surrogate in a label does not break its service', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('odd', { labels: { note: 'broken \ud800 text' } }), 60 * minute, 1000)
+    t.match(await store.resolve(request()), { status: 'finished', triggeredId: 'odd' })
+    await store.addTriggered(triggered('next', { receivedAt: 2000 }), 60 * minute, 2000)
+    t.match(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'next' })
+  })
+
   t.test('commits match by prefix of at least 7 characters', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('c', { commit: '2f0a1b3' }), 60 * minute, 1000)

@@ -18,6 +18,14 @@ local strictVersions = ARGV[9] == '1'
 for i = 10, #ARGV do versions[ARGV[i]] = true end
 local hasVersions = #ARGV >= 10
 
+-- A record Redis' cjson cannot read (e.g. an escaped lone surrogate in a label) must not make
+-- every later result for the service fail: it is treated as having nothing to compare.
+local function decode (json)
+  local ok, value = pcall(cjson.decode, json)
+  if ok and type(value) == 'table' then return value end
+  return {}
+end
+
 local function sameCommit (a, b)
   local n = math.min(#a, #b)
   return n >= 7 and string.sub(a, 1, n) == string.sub(b, 1, n)
@@ -29,7 +37,7 @@ local chosen, chosenJson, fallback, fallbackJson
 for _, tid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local json = redis.call('HGET', KEYS[3], tid)
   if json then
-    local td = cjson.decode(json)
+    local td = decode(json)
     local comparable, matched = false, false
     if type(td.version) == 'string' and hasVersions then
       matched = versions[td.version] == true
@@ -60,8 +68,7 @@ if chosen then
   redis.call('ZREM', KEYS[4], chosen)
   local id = 'finished:' .. chosen
   enqueue(id, '{"id":' .. cjson.encode(id) .. ',"kind":"finished","pending":' .. chosenJson .. ',"result":' .. ARGV[3] .. '}')
-  local td = cjson.decode(chosenJson)
-  return {'finished', chosen, td.keptnContext}
+  return {'finished', chosen, tostring(decode(chosenJson).keptnContext or '')}
 end
 if ARGV[5] == '' then
   return {'no-pending'}
