@@ -14,6 +14,7 @@ declare module 'autocannon' {
     connections?: number
     duration?: number
     pipelining?: number
+    overallRate?: number
     timeout?: number
     requests?: Array<Request & { setupRequest?: (req: Request, context: object) => Request }>
   }

@@ -6,13 +6,26 @@ import { createRedisStore } from '../app/store/redis/redis-store.js'
 import { startServer, type ServerChild } from './lib/children.js'
 import { fluxFor, fluxHeaders, services, sign, type Signed } from './lib/flux.js'
 import { drained, fill, pendingFor } from './lib/pending.js'
-import { median, ms, summarize, table } from './lib/stats.js'
+import { summarize } from './lib/stats.js'
+import { receivedByResult } from './lib/redis.js'
+import { report, type Round } from './throughput-report.js'
 
-export interface ThroughputOptions { rounds: number, durationS: number, warmupS: number, connections: number }
+export interface ThroughputOptions {
+  rounds: number
+  durationS: number
+  warmupS: number
+  connections: number
+  /** Requests per second of the fixed-rate latency round (one connection); 0 skips it. */
+  rate: number
+}
 
 const cold = services('svc', 1000)
 const hot = services('hot', 100)
 const finishingShare = 2 / 20
+const allTargets = ['bare', 'bare-redis', 'bridge'] as const
+type Target = typeof allTargets[number]
+// BENCH_TARGETS=bridge drives one target only (e.g. to profile it).
+const targets = allTargets.filter(t => process.env.BENCH_TARGETS?.split(',').includes(t) ?? true)
 
 /**
  * The request mix, by position: 17 in 20 report a success for a mapped service with no pending
@@ -33,15 +46,21 @@ function pool (count: number, tag: string): Signed[] {
   return bodies
 }
 
-interface Round { target: string, round: number, rps: number, p50: number, p99: number, ok: number, non2xx: number, errors: number, finished: number, cycled: boolean }
+/** Redis CPU (µs) and commands processed so far (commands inside Lua scripts count). */
+async function redisStats (client: Redis): Promise<{ cpu: number, commands: number }> {
+  const info = await client.info()
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0)
+  return { cpu: (value('used_cpu_user') + value('used_cpu_sys')) * 1e6, commands: value('total_commands_processed') }
+}
 
-async function cannon (child: ServerChild, bodies: Signed[], connections: number, durationS: number) {
+async function cannon (child: ServerChild, bodies: Signed[], connections: number, durationS: number, rate: number) {
   let next = 0
   const latencies: number[] = []
   const instance = autocannon({
     url: child.url,
     connections,
     duration: durationS,
+    ...(rate > 0 ? { overallRate: rate } : {}),
     requests: [{
       method: 'POST',
       path: '/hooks/flux',
@@ -67,70 +86,55 @@ async function cannon (child: ServerChild, bodies: Signed[], connections: number
   }
 }
 
-function receivedByResult (metrics: string): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const m of metrics.matchAll(/^kgb_events_received_total\{[^}]*result="([^"]+)"[^}]*\} (\d+)/gm)) {
-    counts[m[1]!] = (counts[m[1]!] ?? 0) + Number(m[2])
-  }
-  return counts
-}
-
 export async function throughput (redis: RedisServer, opts: ThroughputOptions) {
   const prefix = 'bench'
   const bridge = await startServer('bridge', { LOG_LEVEL: 'warn', FLUX_HMAC_KEYS: hmacKey, REDIS_URL: redis.url, KEY_PREFIX: prefix, KEPTN_POLL_INTERVAL: '0' })
   const bare = await startServer('bare', {})
-  const store = createRedisStore(new Redis(redis.url), prefix)
-  const estimate: Record<string, number> = { bridge: 10_000 }
+  const bareRedis = await startServer('bare-redis', { REDIS_URL: redis.url })
+  const children = { bare, 'bare-redis': bareRedis, bridge }
+  const client = new Redis(redis.url)
+  const store = createRedisStore(client, prefix)
+  let bridgeRps = 4000
   const rounds: Round[] = []
+  const run = async (target: Target, round: number, durationS: number, rate = 0) => {
+    const child = children[target]
+    // Only the bridge de-duplicates: the bare servers may see a body twice.
+    const expected = target !== 'bridge' ? 20_000 : (rate || Math.max(bridgeRps, 4000)) * durationS * 2.5
+    if (target === 'bridge') {
+      const now = Date.now()
+      const need = Math.ceil(expected * finishingShare) - (await store.snapshot(0)).pendingCount
+      await fill(store, Array.from({ length: Math.max(0, need) }, (_, i) => pendingFor(hot[i % hot.length]!, now)), now)
+      await drained(store)
+    }
+    const bodies = pool(Math.ceil(expected), `${target}-${round}-${rate}-${Date.now()}`)
+    const before = { server: await child.cpu(), redis: await redisStats(client), loadgen: process.cpuUsage() }
+    // The fixed-rate round uses one connection: the latency of a request, without queueing behind others.
+    const r = await cannon(child, bodies, rate > 0 ? 1 : opts.connections, durationS, rate)
+    const loadgen = process.cpuUsage(before.loadgen)
+    const after = await redisStats(client)
+    const handled = r.ok + r.non2xx
+    // CPU per request does not depend on who else shares the cores: it backs the throughput ratio.
+    const cpu = {
+      server: (await child.cpu() - before.server) / handled,
+      redis: target !== 'bare' ? (after.cpu - before.redis.cpu) / handled : 0,
+      loadgen: (loadgen.user + loadgen.system) / handled
+    }
+    const redisCommands = (after.commands - before.redis.commands - 1) / handled
+    if (target !== 'bridge') r.cycled = false
+    else if (rate === 0) bridgeRps = r.rps
+    if (round >= 0) rounds.push({ target, round, rate, ...r, cpu, redisCommands })
+  }
   try {
-    const run = async (target: 'bare' | 'bridge', round: number, durationS: number) => {
-      const child = target === 'bare' ? bare : bridge
-      // Only the bridge de-duplicates: the bare server may see a body twice.
-      const expected = target === 'bare' ? 20_000 : Math.max(estimate[target]!, 2000) * durationS * 2
-      if (target === 'bridge') {
-        const now = Date.now()
-        const need = Math.ceil(expected * finishingShare) - (await store.snapshot(0)).pendingCount
-        await fill(store, Array.from({ length: Math.max(0, need) }, (_, i) => pendingFor(hot[i % hot.length]!, now)), now)
-        await drained(store)
-      }
-      const bodies = pool(Math.ceil(expected), `${target}-${round}-${Date.now()}`)
-      const r = await cannon(child, bodies, opts.connections, durationS)
-      if (target === 'bare') r.cycled = false
-      estimate[target] = r.rps
-      if (round >= 0) rounds.push({ target, round, ...r })
-      return r
-    }
-    await run('bare', -1, opts.warmupS)
-    await run('bridge', -1, opts.warmupS)
+    for (const target of targets) await run(target, -1, opts.warmupS)
     for (let round = 0; round < opts.rounds; round++) {
-      const order = round % 2 === 0 ? ['bare', 'bridge'] as const : ['bridge', 'bare'] as const
-      for (const target of order) await run(target, round, opts.durationS)
+      // Each round starts with a different target, so drift (heat, neighbours) hits all alike.
+      for (let k = 0; k < targets.length; k++) await run(targets[(round + k) % targets.length]!, round, opts.durationS)
     }
+    if (opts.rate > 0) for (const target of targets) await run(target, opts.rounds, opts.durationS, opts.rate)
     const metrics = await (await fetch(`${bridge.url}/metrics`)).text()
-    return summary(rounds, receivedByResult(metrics), opts)
+    return report(rounds, receivedByResult(metrics), opts)
   } finally {
     await store.close()
-    await Promise.all([bridge.stop(), bare.stop()])
+    await Promise.all([bridge.stop(), bare.stop(), bareRedis.stop()])
   }
-}
-
-function summary (rounds: Round[], received: Record<string, number>, opts: ThroughputOptions) {
-  const of = (target: string) => rounds.filter(r => r.target === target)
-  const med = (target: string, key: 'rps' | 'p50' | 'p99') => median(of(target).map(r => r[key]))
-  const ratios = of('bridge').map(b => b.rps / of('bare').find(r => r.round === b.round)!.rps)
-  const result = {
-    options: opts,
-    rounds,
-    bare: { rps: med('bare', 'rps'), p50: med('bare', 'p50'), p99: med('bare', 'p99') },
-    bridge: { rps: med('bridge', 'rps'), p50: med('bridge', 'p50'), p99: med('bridge', 'p99') },
-    ratio: median(ratios),
-    roundRatios: ratios,
-    received
-  }
-  const rows = rounds.map(r => [r.target, r.round + 1, r.rps.toFixed(0), ms(r.p50), ms(r.p99), r.ok, r.non2xx + r.errors, r.finished, r.cycled ? 'CYCLED' : ''])
-  console.log(table([['target', 'round', 'req/s', 'p50', 'p99', '2xx', 'other', '202', ''], ...rows]))
-  console.log(`bridge/bare throughput: ${(result.ratio * 100).toFixed(1)}% (median of per-round ratios ${ratios.map(r => r.toFixed(2)).join(', ')}; goal >= 70%)`)
-  console.log(`p99: bridge ${ms(result.bridge.p99)} vs bare ${ms(result.bare.p99)}: +${ms(result.bridge.p99 - result.bare.p99)} (goal <= +2 ms)`)
-  console.log(`bridge outcomes (metrics): ${JSON.stringify(received)}`)
-  return result
 }

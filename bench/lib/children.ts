@@ -8,8 +8,11 @@ export interface ServerChild {
   /** The last lines the child wrote (stdout and stderr). */
   logs: string[]
   memory (gc?: boolean): Promise<NodeJS.MemoryUsage>
+  /** CPU time the child has used so far, in microseconds. */
+  cpu (): Promise<number>
   alive (): boolean
-  stop (): Promise<void>
+  /** Asks the child to close; kills it after graceMs (a blocked event loop never answers). */
+  stop (graceMs?: number): Promise<void>
 }
 
 const keptLines = 300
@@ -18,7 +21,7 @@ const keptLines = 300
  * Runs bench/servers/<name>.js in its own process, so the load generator and the server do not
  * share an event loop. BENCH_CPU_PROF=<dir> makes the child write a V8 CPU profile on exit.
  */
-export async function startServer (name: 'bridge' | 'bare', env: Record<string, string>, execArgv: string[] = []): Promise<ServerChild> {
+export async function startServer (name: 'bridge' | 'bare' | 'bare-redis', env: Record<string, string>, execArgv: string[] = [], onLine?: (line: string) => void): Promise<ServerChild> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []
   const proc = fork(fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url)), [], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -27,7 +30,9 @@ export async function startServer (name: 'bridge' | 'bare', env: Record<string, 
   })
   const logs: string[] = []
   const onData = (chunk: Buffer) => {
-    logs.push(...chunk.toString().split('\n').filter(Boolean))
+    const lines = chunk.toString().split('\n').filter(Boolean)
+    if (onLine) lines.forEach(onLine)
+    logs.push(...lines)
     if (logs.length > keptLines) logs.splice(0, logs.length - keptLines)
   }
   proc.stdout!.on('data', onData)
@@ -38,11 +43,12 @@ export async function startServer (name: 'bridge' | 'bare', env: Record<string, 
     exited.then(() => reject(new Error(`${name} exited before listening:\n${logs.join('\n')}`)), () => {})
   })
   let queue: Promise<unknown> = Promise.resolve()
-  const ask = (message: ParentMessage) => new Promise<NodeJS.MemoryUsage>((resolve, reject) => {
+  type Sample = Extract<ChildMessage, { type: 'memory' }>
+  const ask = (message: ParentMessage) => new Promise<Sample>((resolve, reject) => {
     const onMessage = (m: ChildMessage) => {
       if (m.type !== 'memory') return
       proc.off('message', onMessage)
-      resolve(m.usage)
+      resolve(m)
     }
     proc.on('message', onMessage)
     exited.then(() => reject(new Error(`${name} exited`)), () => {})
@@ -55,14 +61,20 @@ export async function startServer (name: 'bridge' | 'bare', env: Record<string, 
     pid: proc.pid!,
     logs,
     alive,
-    memory (gc = false) {
+    async memory (gc = false) {
       const next = queue.then(() => ask({ type: 'memory', gc }))
       queue = next.catch(() => {})
-      return next
+      return (await next).usage
     },
-    async stop () {
+    async cpu () {
+      const next = queue.then(() => ask({ type: 'memory' }))
+      queue = next.catch(() => {})
+      const { user, system } = (await next).cpu
+      return user + system
+    },
+    async stop (graceMs = 10_000) {
       if (!alive()) return
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs)
       if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage)
       else proc.kill('SIGTERM')
       await exited

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 
 export type ParentMessage = { type: 'memory', gc?: boolean } | { type: 'stop' }
-export type ChildMessage = { type: 'listening', port: number } | { type: 'memory', usage: NodeJS.MemoryUsage }
+export type ChildMessage = { type: 'listening', port: number } | { type: 'memory', usage: NodeJS.MemoryUsage, cpu: NodeJS.CpuUsage }
 
 /** Listens on a free loopback port and answers the parent over IPC (memory samples, stop). */
 export async function serveChild (app: FastifyInstance): Promise<void> {
@@ -13,7 +13,7 @@ export async function serveChild (app: FastifyInstance): Promise<void> {
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') return stop()
     if (message.gc) (globalThis as { gc?: () => void }).gc?.()
-    send({ type: 'memory', usage: process.memoryUsage() })
+    send({ type: 'memory', usage: process.memoryUsage(), cpu: process.cpuUsage() })
   })
   process.on('disconnect', stop)
   send({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 })
