@@ -40,6 +40,8 @@ const inFlight = new Set<number>()
 // Cases in flight when the bridge stopped answering: replayed alone at the end to find the culprit.
 const suspects = new Set<number>()
 const startedAt = Date.now()
+let next = from
+let done = 0
 
 async function send (c: FuzzCase): Promise<{ status?: number, error?: string, took: number }> {
   const t0 = performance.now()
@@ -71,8 +73,21 @@ async function restart (): Promise<void> {
   await restarting
 }
 
+// Heap samples are taken with nothing in flight, so a megabyte body being parsed is not counted.
+let pause: Promise<void> | undefined
+async function sampleHeap (): Promise<void> {
+  let release = () => {}
+  pause = new Promise(resolve => { release = resolve })
+  while (inFlight.size > 0) await new Promise(resolve => setTimeout(resolve, 5))
+  heap.push([done, mb((await bridge.memory(true)).heapUsed)])
+  pause = undefined
+  release()
+  console.log(`${done} cases, ${((Date.now() - startedAt) / 1000).toFixed(0)} s, heap ${heap[heap.length - 1]![1].toFixed(1)} MB`)
+}
+
 async function one (i: number): Promise<void> {
   await restarting
+  await pause
   const c = fuzzCase(i, options)
   inFlight.add(i)
   const r = await send(c)
@@ -83,15 +98,10 @@ async function one (i: number): Promise<void> {
   await restart()
 }
 
-let next = from
-let done = 0
 await Promise.all(Array.from({ length: concurrency }, async () => {
   while (next < count && !gaveUp()) {
     await one(next++)
-    if (++done % 1000 === 0) {
-      heap.push([done, mb((await bridge.memory(true)).heapUsed)])
-      console.log(`${done} cases, ${((Date.now() - startedAt) / 1000).toFixed(0)} s, heap ${heap[heap.length - 1]![1].toFixed(1)} MB`)
-    }
+    if (++done % 1000 === 0) await sampleHeap()
   }
 }))
 if (gaveUp()) blocking.push(`stopped after ${restarts} restarts, at case ${next}`)
