@@ -20,7 +20,8 @@ export const FluxEvent = Type.Object({
   timestamp: Type.String({ format: 'date-time', maxLength: 64 }),
   message: Type.String(),
   reason: Type.String({ maxLength: 1024 }),
-  metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+  // Revisions, versions and Keptn names are short; a cap keeps pathological values out.
+  metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
   reportingController: Type.String({ maxLength: 253 }),
   reportingInstance: Type.Optional(text(253))
 })

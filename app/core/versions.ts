@@ -10,12 +10,15 @@ export function isCommitLike (s: string): boolean {
 }
 
 const versionLike = /^v?\d+(\.\d+)*([-.][0-9a-z.-]+)?$/i
+// The pattern backtracks badly on long runs like `1.1.1…1!`: nothing longer is a version anyway.
+const maxVersionLength = 128
+const looksLikeVersion = (s: string) => s.length <= maxVersionLength && versionLike.test(s)
 
 // `<tag>@sha256:<digest>` is an OCI artifact (OCIRepository) when the tag is a version or `latest`;
 // any other ref before `@sha256:` is a git ref in a SHA-256 repository. A bare `sha256:<hex>` is a
 // Bucket or OCI digest, never a commit.
 function isOciTag (ref: string): boolean {
-  return ref === 'latest' || versionLike.test(ref)
+  return ref === 'latest' || looksLikeVersion(ref)
 }
 
 /**
@@ -24,7 +27,7 @@ function isOciTag (ref: string): boolean {
  * (Argo CD). A chart version or an OCI digest (`1.2.3@sha256:…`) names no commit.
  */
 export function commitFromRevision (revision: string | undefined): string | undefined {
-  if (!revision) return undefined
+  if (!revision || revision.length > 512) return undefined
   const rev = revision.trim().toLowerCase()
   if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(rev)) return rev
   const sha1 = /^(?:[^@]+@)?sha1:([0-9a-f]{40})$/.exec(rev)
@@ -48,7 +51,7 @@ export function versionsFromRevision (revision: string | undefined, metadata: Re
   const found: string[] = []
   if (revision?.includes('@')) {
     const name = revision.trim().split('@')[0]!.replace(/^refs\/tags\//, '').split('+')[0]!
-    if (versionLike.test(name) && commitFromRevision(name) === undefined) found.push(name)
+    if (looksLikeVersion(name) && commitFromRevision(name) === undefined) found.push(name)
   }
   const appVersion = metadata['app-version']
   if (appVersion) found.push(appVersion)

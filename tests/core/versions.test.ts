@@ -56,3 +56,9 @@ t.test('version candidates never include a git sha, a branch or a digest', async
   t.same(versionsFromRevision(undefined, {}), [])
   t.same(versionsFromRevision(`main@sha1:${sha1}`, { 'app-version': '2.0.0' }), ['2.0.0'])
 })
+
+t.test('over-long revisions are neither versions nor commits (and cannot stall the event loop)', async t => {
+  const long = '1.'.repeat(100) + '1!@main'
+  t.same(versionsFromRevision(long + '@sha1:' + sha1), [])
+  t.equal(commitFromRevision('1.'.repeat(300) + '1+abcdef0'), undefined)
+})

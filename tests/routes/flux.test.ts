@@ -111,6 +111,10 @@ t.test('bad JSON and schema violations get 400 naming the problem; extra fields 
   t.equal(missing.statusCode, 400)
   t.match(missing.json().message, /\/reason/)
 
+  const hugeRevision = await app.inject(signed(JSON.stringify(fluxEvent({ metadata: { revision: '1.'.repeat(40_000) + '1!@main' } }))))
+  t.equal(hugeRevision.statusCode, 400, 'a metadata value over 4 KiB is refused')
+  t.match(hugeRevision.json().message, /\/metadata\/revision/)
+
   const poisoned = await app.inject(signed('{"__proto__": {"admin": true}}'))
   t.equal(poisoned.statusCode, 400)
 
