@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
 import { Config } from '../schemas/config.js'
 import { parseDuration } from './core/duration.js'
+import { kubernetesApiUrlFromEnv } from './core/mapping/kubernetes.js'
 
 export type { Config }
 
@@ -68,14 +69,6 @@ function reader (env: Env) {
   }
 }
 
-/** Inside a pod Kubernetes sets these; the API is then reachable with the service-account token. */
-function inClusterApiUrl (env: Env): string | undefined {
-  const host = env.KUBERNETES_SERVICE_HOST
-  const port = env.KUBERNETES_SERVICE_PORT
-  if (!host || !port) return undefined
-  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`
-}
-
 function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | undefined {
   const items = r.list(name)
   for (const item of items ?? []) {
@@ -135,7 +128,8 @@ export function loadConfig (env: Env = process.env): Config {
     triggerSequence: r.raw('TRIGGER_SEQUENCE'),
     mappingFile: r.raw('MAPPING_FILE'),
     kubernetes: {
-      apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']) ?? inClusterApiUrl(env),
+      apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']) ??
+        kubernetesApiUrlFromEnv({ KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT: env.KUBERNETES_SERVICE_PORT }),
       tokenFile: r.str('KUBERNETES_TOKEN_FILE', `${serviceAccount}/token`),
       caFile: r.str('KUBERNETES_CA_FILE', `${serviceAccount}/ca.crt`),
       labelKeys: {

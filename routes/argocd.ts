@@ -4,7 +4,7 @@ import { hookResponses } from '../schemas/responses.js'
 import { compileValidator } from '../schemas/validator.js'
 import { fromArgoNotification } from '../app/core/sources/argocd.js'
 import { HttpError, badRequest, unauthorized } from '../app/http-errors.js'
-import { parseJsonBody } from './parse-json.js'
+import { acceptRawJson, hookBodyLimit, parseJsonBody } from './parse-json.js'
 import { countRejected } from './count-rejected.js'
 
 const validNotification = compileValidator(ArgoNotification)
@@ -12,10 +12,9 @@ const validNotification = compileValidator(ArgoNotification)
 /** POST /hooks/argocd: Argo CD Notifications webhook carrying `{"app": {{toJson .app}}, "trigger": "…"}`. */
 export default async function argocdRoutes (app: FastifyInstance) {
   countRejected(app, 'argocd')
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) => done(null, body))
+  acceptRawJson(app)
 
-  app.post('/hooks/argocd', { bodyLimit: 4 * 1024 * 1024, schema: { response: hookResponses } }, async (request, reply) => {
+  app.post('/hooks/argocd', { bodyLimit: hookBodyLimit, schema: { response: hookResponses } }, async (request, reply) => {
     const allowed = app.auth.argocd(request)
     if (allowed === undefined) throw new HttpError(404, 'the Argo CD hook is disabled: set ARGOCD_WEBHOOK_TOKEN', 'DISABLED')
     if (!allowed) throw unauthorized()

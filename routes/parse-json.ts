@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { badRequest } from '../app/http-errors.js'
 
@@ -8,4 +9,16 @@ export function parseJsonBody (raw: Buffer): unknown {
   } catch (err) {
     throw badRequest(`body is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+// Flux allows events up to 3 MiB; leave room above that.
+export const hookBodyLimit = 4 * 1024 * 1024
+
+/**
+ * In this route's scope only, JSON bodies arrive as the raw bytes (signatures are over the bytes as
+ * received); the handler parses them with parseJsonBody. Other content types answer 415.
+ */
+export function acceptRawJson (app: FastifyInstance, types: string[] = ['application/json'], bodyLimit = hookBodyLimit) {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(types, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body))
 }
