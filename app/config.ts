@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { Config } from '../schemas/config.js'
 import { parseDuration } from './core/duration.js'
@@ -61,6 +62,13 @@ function reader (env: Env) {
       if (!schemes.includes(parsed.protocol)) fail(name, `must use ${schemes.join(' or ')}`, false)
       return value.replace(/\/+$/, '')
     },
+    /** A path the service must be able to read at start-up. */
+    file (name: string): string | undefined {
+      const path = raw(name)
+      if (path === undefined) return undefined
+      try { accessSync(path, constants.R_OK) } catch (err) { fail(name, `cannot read the file (${(err as NodeJS.ErrnoException).code})`) }
+      return path
+    },
     secret (name: string, minLength: number): string | undefined {
       const value = raw(name)
       if (value !== undefined && value.length < minLength) fail(name, `must be at least ${minLength} characters`, false)
@@ -75,6 +83,16 @@ function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | unde
     if (!/^[^\s:]+:\d{1,5}$/.test(item) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(item)) r.fail(name, `"${item}" is not host:port`, false)
   }
   return items
+}
+
+/** TLS to Redis: on with `rediss://`, `REDIS_TLS=true` or any certificate file; undefined = plain TCP. */
+function redisTls (r: ReturnType<typeof reader>): Config['redis']['tls'] {
+  const files = { caFile: r.file('REDIS_TLS_CA_FILE'), certFile: r.file('REDIS_TLS_CERT_FILE'), keyFile: r.file('REDIS_TLS_KEY_FILE') }
+  if (Boolean(files.certFile) !== Boolean(files.keyFile)) {
+    r.fail(files.certFile ? 'REDIS_TLS_KEY_FILE' : 'REDIS_TLS_CERT_FILE', 'required with the other one (the client certificate and its key go together)', false)
+  }
+  const on = r.bool('REDIS_TLS') || r.raw('REDIS_URL')?.startsWith('rediss:') || Object.values(files).some(Boolean)
+  return on ? files : undefined
 }
 
 /** Turns the environment into a checked, frozen Config, or throws a ConfigError naming the variable. */
@@ -93,13 +111,18 @@ export function loadConfig (env: Env = process.env): Config {
     clusterNodes: hostPorts(r, 'REDIS_CLUSTER_NODES'),
     sentinels: hostPorts(r, 'REDIS_SENTINELS'),
     sentinelName: r.raw('REDIS_SENTINEL_NAME'),
+    username: r.raw('REDIS_USERNAME'),
     password: r.raw('REDIS_PASSWORD'),
-    tlsCaFile: r.raw('REDIS_TLS_CA_FILE'),
+    sentinelPassword: r.raw('REDIS_SENTINEL_PASSWORD') ?? r.raw('REDIS_PASSWORD'),
+    tls: redisTls(r),
     waitReplicas: r.count('REDIS_WAIT_REPLICAS', r.raw('REDIS_SENTINELS') ? 1 : 0)
   }
   const modes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(name => r.raw(name) !== undefined)
   if (modes.length > 1) throw new ConfigError(`${modes.join(', ')}: set only one Redis mode (single node, cluster or sentinel)`)
   if (redis.sentinels && !redis.sentinelName) throw new ConfigError('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name)')
+  if (redis.url?.startsWith('redis:') && redis.tls) {
+    throw new ConfigError('REDIS_URL: uses redis:// (no TLS) while REDIS_TLS or a REDIS_TLS_* file asks for TLS; use rediss://')
+  }
   const keptnApiUrl = r.url('KEPTN_API_URL', ['http:', 'https:'])
   const keptnApiToken = r.raw('KEPTN_API_TOKEN')
   if (keptnApiUrl && !keptnApiToken) throw new ConfigError('KEPTN_API_TOKEN: required when KEPTN_API_URL is set')

@@ -7,7 +7,7 @@ const redactedHeaders = ['authorization', 'x-signature', 'x-token', 'cookie']
 export function secretsOf (config: Config): string[] {
   const secrets = [
     ...config.fluxHmacKeys, config.fluxWebhookToken, config.argocdWebhookToken, config.keptn.apiToken,
-    config.redis.password, config.git.receiverToken
+    config.redis.password, config.redis.sentinelPassword, config.git.receiverToken
   ]
   if (config.redis.url) {
     const password = new URL(config.redis.url).password

@@ -17,8 +17,16 @@ export const Config = Type.Object({
     clusterNodes: Type.Optional(Type.Array(Type.String())),
     sentinels: Type.Optional(Type.Array(Type.String())),
     sentinelName: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String()),
-    tlsCaFile: Type.Optional(Type.String()),
+    /** The sentinels' own password (REDIS_SENTINEL_PASSWORD, default REDIS_PASSWORD). */
+    sentinelPassword: Type.Optional(Type.String()),
+    /** Present when TLS is on; the files are optional (system CAs, no client certificate). */
+    tls: Type.Optional(Type.Object({
+      caFile: Type.Optional(Type.String()),
+      certFile: Type.Optional(Type.String()),
+      keyFile: Type.Optional(Type.String())
+    })),
     waitReplicas: Type.Integer({ minimum: 0 })
   }),
   keyPrefix: Type.String({ minLength: 1 }),

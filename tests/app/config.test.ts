@@ -1,5 +1,8 @@
 import t from 'tap'
+import { fileURLToPath } from 'node:url'
 import { ConfigError, dedupeWindowMs, loadConfig } from '../../app/config.js'
+
+const readable = fileURLToPath(import.meta.url)
 
 t.test('defaults: port 8080 on all interfaces, memory store, log-only Keptn, 15m deadline', async t => {
   const config = loadConfig({})
@@ -36,6 +39,12 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
     [{ VERSION_MATCH: 'loose' }, /^VERSION_MATCH=loose: must be strict or prefer/],
     [{ REDIS_WAIT_REPLICAS: 'one' }, /^REDIS_WAIT_REPLICAS=one: must be a whole number/],
+    [{ REDIS_URL: 'rediss://a:1', REDIS_TLS_CA_FILE: '/nonexistent/ca.crt' }, /^REDIS_TLS_CA_FILE=\/nonexistent\/ca.crt: cannot read the file \(ENOENT\)/],
+    [{ REDIS_CLUSTER_NODES: 'a:1', REDIS_TLS_CERT_FILE: readable }, /^REDIS_TLS_KEY_FILE: required with the other one/],
+    [{ REDIS_CLUSTER_NODES: 'a:1', REDIS_TLS_KEY_FILE: readable }, /^REDIS_TLS_CERT_FILE: required with the other one/],
+    [{ REDIS_URL: 'redis://a:1', REDIS_TLS_CA_FILE: readable }, /^REDIS_URL: uses redis:\/\/ \(no TLS\) while .* asks for TLS; use rediss:\/\//],
+    [{ REDIS_URL: 'redis://a:1', REDIS_TLS: 'true' }, /^REDIS_URL: uses redis:\/\//],
+    [{ REDIS_TLS: 'on' }, /^REDIS_TLS=on: must be true or false/],
     [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
   ]
   for (const [env, message] of cases) {
@@ -76,6 +85,16 @@ t.test('in a pod the Kubernetes API address comes from the service variables', a
 t.test('duplicates are recognised for at least 10 minutes and for the whole replay window', async t => {
   t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1m', MAX_CLOCK_SKEW: '1m' })), 10 * 60_000)
   t.equal(dedupeWindowMs(loadConfig({ MAX_EVENT_AGE: '1h', MAX_CLOCK_SKEW: '2m' })), 62 * 60_000)
+})
+
+t.test('TLS to Redis is on with rediss://, REDIS_TLS or a certificate file; the sentinels share the password unless told', async t => {
+  t.same(loadConfig({ REDIS_URL: 'rediss://a:6379' }).redis.tls, {})
+  t.equal(loadConfig({ REDIS_URL: 'redis://a:6379' }).redis.tls, undefined)
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_TLS: 'true' }).redis.tls, {})
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_TLS_CA_FILE: readable }).redis.tls, { caFile: readable })
+  const sentinel = { REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm', REDIS_PASSWORD: 'data-secret' }
+  t.equal(loadConfig(sentinel).redis.sentinelPassword, 'data-secret')
+  t.equal(loadConfig({ ...sentinel, REDIS_SENTINEL_PASSWORD: 'sentinel-secret' }).redis.sentinelPassword, 'sentinel-secret')
 })
 
 t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {

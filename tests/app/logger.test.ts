@@ -1,0 +1,29 @@
+import t from 'tap'
+import { loadConfig } from '../../app/config.js'
+import { createLogger } from '../../app/logger.js'
+import { logCapture } from '../helpers/app.js'
+
+t.test('a configured secret that ends up in a message is replaced, whichever variable it came from', async t => {
+  const secrets = {
+    REDIS_PASSWORD: 'redis-password-1',
+    REDIS_SENTINEL_PASSWORD: 'sentinel-password-2',
+    KEPTN_API_TOKEN: 'keptn-token-3',
+    FLUX_RECEIVER_TOKEN: 'receiver-token-4'
+  }
+  const urlPassword = 'p@ss/word 5'
+  const config = loadConfig({
+    ...secrets,
+    REDIS_SENTINELS: 'a:26379',
+    REDIS_SENTINEL_NAME: 'mymaster',
+    KEPTN_API_URL: 'http://keptn/api'
+  })
+  const single = loadConfig({ REDIS_URL: `rediss://bridge:${encodeURIComponent(urlPassword)}@redis:6380` })
+  const log = logCapture()
+  createLogger(config, log.stream).error({ err: Object.values(secrets).join(' and ') }, 'connection failed')
+  createLogger(single, log.stream).error({ err: `AUTH ${urlPassword} and ${encodeURIComponent(urlPassword)}` }, 'connection failed')
+  for (const secret of [...Object.values(secrets), urlPassword, encodeURIComponent(urlPassword)]) t.notMatch(log.text(), secret)
+  t.same(log.parsed().map(line => line.err), [
+    '[REDACTED] and [REDACTED] and [REDACTED] and [REDACTED]',
+    'AUTH [REDACTED] and [REDACTED]'
+  ])
+})
