@@ -3,14 +3,15 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { build } from '../helpers/app.js'
 import { uniquePrefix } from '../helpers/redis.js'
 import { startRedisCluster, startSentinelSetup } from '../helpers/redis-cluster.js'
+import { bridgeEnv, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
 import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
 // Redis fails over while Keptn and Flux keep sending: whatever was answered 2xx is delivered to
 // Keptn exactly once; whatever was not was answered 503 and is retried by its sender.
 
-// Two real failovers (about 20 s each) plus the traffic around them: longer than tap's 30 s default.
-t.setTimeout(240_000)
+// Four real failovers (about 20 s each) plus the traffic around them: longer than tap's 30 s default.
+t.setTimeout(480_000)
 
 const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -101,25 +102,29 @@ async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInst
   for (const app of apps) t.equal((await app.inject('/readyz')).statusCode, 200, 'ready after the failover')
 }
 
-withKeptnFake(t, 'SENTINEL FAILOVER under traffic: every accepted event reaches Keptn exactly once, nothing answered 500', async (t, fake) => {
-  const setup = await startSentinelSetup()
-  t.teardown(() => setup.stop())
-  const shared = env(fake, { REDIS_SENTINELS: setup.sentinels.join(','), REDIS_SENTINEL_NAME: setup.name })
-  const apps = [await build(t, shared), await build(t, shared)]
-  const before = await setup.master()
-  await failoverUnderTraffic(t, fake, apps, async () => {
-    await setup.failover()
-    t.not(await setup.master(), before, 'the replica was promoted')
-  })
-})
+const secured: RedisSecurity = { password: 'redis-secret-0123456789', tls: testCertificates() }
 
-withKeptnFake(t, 'a Redis Cluster master killed under traffic: every accepted event reaches Keptn exactly once', async (t, fake) => {
-  const cluster = await startRedisCluster({ masters: 3, replicas: 1 })
-  t.teardown(() => cluster.stop())
-  const shared = env(fake, { REDIS_CLUSTER_NODES: cluster.nodes.join(',') })
-  const apps = [await build(t, shared), await build(t, shared)]
-  await failoverUnderTraffic(t, fake, apps, async () => {
-    const { killed, promoted } = await cluster.failover()
-    t.ok((await cluster.masters()).includes(promoted), `${promoted} took over from ${killed}`)
+for (const [security, how] of [[{}, ''], [secured, ', with passwords and TLS everywhere']] as const) {
+  withKeptnFake(t, `SENTINEL FAILOVER under traffic${how}: every accepted event reaches Keptn exactly once, nothing answered 500`, async (t, fake) => {
+    const setup = await startSentinelSetup({ security })
+    t.teardown(() => setup.stop())
+    const shared = env(fake, { REDIS_SENTINELS: setup.sentinels.join(','), REDIS_SENTINEL_NAME: setup.name, ...bridgeEnv(security) })
+    const apps = [await build(t, shared), await build(t, shared)]
+    const before = await setup.master()
+    await failoverUnderTraffic(t, fake, apps, async () => {
+      await setup.failover()
+      t.not(await setup.master(), before, 'the replica was promoted')
+    })
   })
-})
+
+  withKeptnFake(t, `a Redis Cluster master killed under traffic${how}: every accepted event reaches Keptn exactly once`, async (t, fake) => {
+    const cluster = await startRedisCluster({ masters: 3, replicas: 1, security })
+    t.teardown(() => cluster.stop())
+    const shared = env(fake, { REDIS_CLUSTER_NODES: cluster.nodes.join(','), ...bridgeEnv(security) })
+    const apps = [await build(t, shared), await build(t, shared)]
+    await failoverUnderTraffic(t, fake, apps, async () => {
+      const { killed, promoted } = await cluster.failover()
+      t.ok((await cluster.masters()).includes(promoted), `${promoted} took over from ${killed}`)
+    })
+  })
+}

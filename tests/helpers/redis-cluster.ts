@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { freePort } from './redis.js'
+import { clientOptions, sentinelSecurity, serverArgs, type RedisSecurity } from './redis-security.js'
 
 // Real Redis Cluster and Sentinel deployments on loopback, for the tests in tests/cluster.
 // Nothing goes to disk (`--save "" --appendonly no`): durability across a failover comes from
@@ -18,17 +19,19 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 // test process dies, however it dies (tap's timeout SIGKILL included), so no server is left over.
 const guard = 'redis-server "$@" & r=$!; read -r _; kill -9 $r 2>/dev/null; wait $r 2>/dev/null; exit 0'
 
-interface Server { address: string, dir: string, args: string[], proc: ChildProcess }
+interface Server { address: string, dir: string, args: string[], security: RedisSecurity, proc: ChildProcess }
 
-async function startServer (dir: string, args: string[], port?: number): Promise<Server> {
+async function startServer (dir: string, args: string[], security: RedisSecurity = {}, port?: number): Promise<Server> {
   port ??= await freePort()
   mkdirSync(dir, { recursive: true })
-  const proc = spawn('sh', ['-c', guard, 'sh', ...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+  const role = args.includes('--sentinel') ? 'sentinel' : 'data'
+  const proc = spawn('sh', ['-c', guard, 'sh', ...args, ...serverArgs(security, port, role), '--bind', '127.0.0.1', '--dir', dir,
     '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: ['pipe', 'ignore', 'inherit'] })
   proc.stdin!.on('error', () => {})
   const address = `127.0.0.1:${port}`
-  await waitUntil(`${address} answers`, async () => await command(address, 'PING') === 'PONG')
-  return { address, dir, args, proc }
+  const ping = commandWith(role === 'sentinel' ? sentinelSecurity(security) : security)
+  await waitUntil(`${address} answers`, async () => await ping(address, 'PING') === 'PONG')
+  return { address, dir, args, security, proc }
 }
 
 async function stopServer (server: Server): Promise<void> {
@@ -39,18 +42,31 @@ async function stopServer (server: Server): Promise<void> {
 }
 
 /** One command on a short-lived connection; undefined when the node does not answer. */
-export async function command (address: string, ...args: string[]): Promise<unknown> {
-  const [host, port] = address.split(':')
-  const client = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return await client.call(args[0]!, ...args.slice(1))
-  } catch {
-    return undefined
-  } finally {
-    client.disconnect()
+function commandWith (security: RedisSecurity) {
+  return async (address: string, ...args: string[]): Promise<unknown> => {
+    const [host, port] = address.split(':')
+    const client = new Redis({
+      host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, ...clientOptions(security)
+    })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      return await client.call(args[0]!, ...args.slice(1))
+    } catch {
+      return undefined
+    } finally {
+      client.disconnect()
+    }
   }
+}
+
+export const command = commandWith({})
+
+function cliArgs ({ password, tls }: RedisSecurity): string[] {
+  return [
+    ...(password ? ['-a', password, '--no-auth-warning'] : []),
+    ...(tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.clientCert, '--key', tls.clientKey] : [])
+  ]
 }
 
 async function waitUntil (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -61,7 +77,8 @@ async function waitUntil (what: string, check: () => Promise<boolean>, timeoutMs
   }
 }
 
-const info = async (address: string, section: string) => String(await command(address, 'INFO', section) ?? '')
+type Command = ReturnType<typeof commandWith>
+const infoWith = (command: Command) => async (address: string, section: string) => String(await command(address, 'INFO', section) ?? '')
 
 function cleanup (root: string, servers: Server[]) {
   const onExit = () => rmSync(root, { recursive: true, force: true })
@@ -89,11 +106,16 @@ export interface RedisCluster {
 
 const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000']
 
-/** A Redis Cluster of `masters` masters with `replicas` replicas each, all slots assigned, `cluster_state:ok` everywhere. */
-export async function startRedisCluster ({ masters = 3, replicas = 0 } = {}): Promise<RedisCluster> {
+/**
+ * A Redis Cluster of `masters` masters with `replicas` replicas each, all slots assigned, `cluster_state:ok` everywhere;
+ * with `security`, every node (and the cluster bus) asks for it.
+ */
+export async function startRedisCluster ({ masters = 3, replicas = 0, security = {} as RedisSecurity } = {}): Promise<RedisCluster> {
   const root = mkdtempSync(join(tmpdir(), 'kgb-cluster-'))
   const servers: Server[] = []
   const stop = cleanup(root, servers)
+  const command = commandWith(security)
+  const info = infoWith(command)
   const clusterOk = (node: string) => waitUntil(`${node} reports cluster_state:ok`,
     async () => String(await command(node, 'CLUSTER', 'INFO')).includes('cluster_state:ok'))
   const clusterNodes = async (from: string) => String(await command(from, 'CLUSTER', 'NODES')).trim().split('\n').map(line => {
@@ -102,10 +124,10 @@ export async function startRedisCluster ({ masters = 3, replicas = 0 } = {}): Pr
   })
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      servers.push(await startServer(join(root, `n${i}`), [...clusterArgs, '--cluster-port', String(await freePort())]))
+      servers.push(await startServer(join(root, `n${i}`), [...clusterArgs, '--cluster-port', String(await freePort())], security))
     }
     const nodes = servers.map(s => s.address)
-    await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 })
+    await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicas), '--cluster-yes', ...cliArgs(security)], { timeout: 30_000 })
     for (const node of nodes) await clusterOk(node)
     const cluster: RedisCluster = {
       nodes,
@@ -122,7 +144,7 @@ export async function startRedisCluster ({ masters = 3, replicas = 0 } = {}): Pr
         const killed = servers[index]!
         await stopServer(killed)
         await waitUntil(`${replica.address} took over`, async () => (await info(replica.address, 'replication')).includes('role:master'))
-        servers[index] = await startServer(killed.dir, killed.args, Number(victim.address.split(':')[1]))
+        servers[index] = await startServer(killed.dir, killed.args, security, Number(victim.address.split(':')[1]))
         await waitUntil(`${victim.address} replicates from ${replica.address}`, async () => {
           const replication = await info(victim.address, 'replication')
           return replication.includes('role:slave') && replication.includes('master_link_status:up')
@@ -157,15 +179,18 @@ export interface SentinelSetup {
 // with one replica: no writes (503) from the promotion until the old master replicates again.
 const dataNode = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '5']
 
-/** One master, one replica and three sentinels (quorum 2) watching them. */
-export async function startSentinelSetup (name = 'kgb'): Promise<SentinelSetup> {
+/** One master, one replica and three sentinels (quorum 2) watching them; with `security`, all of them ask for it. */
+export async function startSentinelSetup ({ name = 'kgb', security = {} as RedisSecurity } = {}): Promise<SentinelSetup> {
   const root = mkdtempSync(join(tmpdir(), 'kgb-sentinel-'))
   const servers: Server[] = []
   const stop = cleanup(root, servers)
+  const command = commandWith(security)
+  const info = infoWith(command)
+  const askSentinel = commandWith(sentinelSecurity(security))
   try {
-    const master = await startServer(join(root, 'master'), dataNode)
+    const master = await startServer(join(root, 'master'), dataNode, security)
     servers.push(master)
-    const replica = await startServer(join(root, 'replica'), [...dataNode, '--replicaof', ...master.address.split(':')])
+    const replica = await startServer(join(root, 'replica'), [...dataNode, '--replicaof', ...master.address.split(':')], security)
     servers.push(replica)
     await waitUntil('the replica is in sync', async () => (await info(replica.address, 'replication')).includes('master_link_status:up'))
     for (let i = 0; i < 3; i++) {
@@ -176,19 +201,21 @@ export async function startSentinelSetup (name = 'kgb'): Promise<SentinelSetup> 
         `sentinel monitor ${name} ${master.address.replace(':', ' ')} 2`,
         `sentinel down-after-milliseconds ${name} 1000`,
         `sentinel failover-timeout ${name} 5000`,
+        ...(security.password ? [`sentinel auth-pass ${name} ${security.password}`] : []),
+        ...(sentinelSecurity(security).password ? [`sentinel sentinel-pass ${sentinelSecurity(security).password}`] : []),
         ''
       ].join('\n'))
-      servers.push(await startServer(dir, [conf, '--sentinel']))
+      servers.push(await startServer(dir, [conf, '--sentinel'], security))
     }
     const sentinels = servers.slice(2).map(s => s.address)
     const knowsAll = async (s: string) => {
-      const [replicas, peers] = await Promise.all([command(s, 'SENTINEL', 'REPLICAS', name), command(s, 'SENTINEL', 'SENTINELS', name)])
+      const [replicas, peers] = await Promise.all([askSentinel(s, 'SENTINEL', 'REPLICAS', name), askSentinel(s, 'SENTINEL', 'SENTINELS', name)])
       return Array.isArray(replicas) && replicas.length === 1 && Array.isArray(peers) && peers.length === 2
     }
     for (const s of sentinels) await waitUntil(`sentinel ${s} knows the replica and its peers`, () => knowsAll(s))
 
     const reported = async (s: string) => {
-      const addr = await command(s, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)
+      const addr = await askSentinel(s, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)
       return Array.isArray(addr) ? `${addr[0]}:${addr[1]}` : undefined
     }
     const setup: SentinelSetup = {
@@ -201,7 +228,7 @@ export async function startSentinelSetup (name = 'kgb'): Promise<SentinelSetup> 
       },
       async failover () {
         const old = await setup.master()
-        const answer = await command(sentinels[0]!, 'SENTINEL', 'FAILOVER', name)
+        const answer = await askSentinel(sentinels[0]!, 'SENTINEL', 'FAILOVER', name)
         if (answer !== 'OK') throw new Error(`SENTINEL FAILOVER ${name} was refused`)
         const promoted = async () => {
           const addrs = await Promise.all(sentinels.map(reported))

@@ -2,8 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { randomBytes } from 'node:crypto'
+import { clientOptions, serverArgs, type RedisSecurity } from './redis-security.js'
 
 // Tests talk to a real Redis: REDIS_URL when given, else a private redis-server started here on a
 // free port with nothing kept on disk. Never the machine's shared instance on 6379.
@@ -35,34 +37,42 @@ function hasRedisServer (): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
 }
 
-/** One raw PING over TCP: true on +PONG. (ioredis' connect() can stay pending for ever when refused.) */
-function ping (port: number): Promise<boolean> {
+/**
+ * One raw PING: true when the server answers it, or answers that it wants a password first.
+ * (ioredis' connect() can stay pending for ever when refused.)
+ */
+function ping (port: number, security: RedisSecurity): Promise<boolean> {
   return new Promise(resolve => {
-    const socket = connect(port, '127.0.0.1')
+    const tls = clientOptions(security).tls
+    const socket: Socket = tls
+      ? connectTls({ port, host: '127.0.0.1', ...tls }, () => socket.write('PING\r\n'))
+      : connect(port, '127.0.0.1', () => socket.write('PING\r\n'))
     const done = (ok: boolean) => { socket.destroy(); resolve(ok) }
     socket.setTimeout(1000, () => done(false))
     socket.once('error', () => done(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', chunk => done(chunk.toString().startsWith('+PONG')))
+    socket.once('data', chunk => done(/^(\+PONG|-NOAUTH)/.test(chunk.toString())))
   })
 }
 
-async function waitForPing (port: number, timeoutMs = 15_000): Promise<void> {
+async function waitForPing (port: number, security: RedisSecurity, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!await ping(port)) {
+  while (!await ping(port, security)) {
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
 
-/** Starts a private redis-server; persistence (AOF) only when asked, for restart tests. */
-export async function startRedisServer (opts: { appendonly?: boolean } = {}): Promise<RedisServer> {
+/**
+ * Starts a private redis-server; persistence (AOF) only when asked, for restart tests. With TLS
+ * it listens for TLS only, and its `url` is `rediss://` (without the password).
+ */
+export async function startRedisServer (opts: { appendonly?: boolean } & RedisSecurity = {}): Promise<RedisServer> {
   if (!hasRedisServer()) throw new Error(howToGetOne)
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'kgb-redis-'))
-  const url = `redis://127.0.0.1:${port}`
+  const url = `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`
   let child: ChildProcess | undefined
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir,
+  const args = [...serverArgs(opts, port), '--bind', '127.0.0.1', '--save', '', '--dir', dir,
     '--appendonly', opts.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--daemonize', 'no',
     '--loglevel', 'warning']
   const server: RedisServer = {
@@ -71,7 +81,7 @@ export async function startRedisServer (opts: { appendonly?: boolean } = {}): Pr
     async start () {
       child = spawn('redis-server', args, { stdio: 'ignore' })
       child.unref()
-      await waitForPing(port)
+      await waitForPing(port, opts)
     },
     async stop (graceful = false) {
       const proc = child

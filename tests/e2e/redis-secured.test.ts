@@ -1,0 +1,104 @@
+import t, { type Test } from 'tap'
+import { Redis } from 'ioredis'
+import { build, logCapture } from '../helpers/app.js'
+import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis.js'
+import { bridgeEnv, clientOptions, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+
+// A single Redis that asks for a password and speaks only TLS with client certificates (Redis'
+// default `tls-auth-clients yes`): the bridge works against it as configured by a user, and says
+// clearly, without leaking the secret, when the password or the CA is wrong.
+
+const password = 'redis-secret-0123456789'
+const secured: RedisSecurity = { password, tls: testCertificates() }
+const server = await startRedisServer(secured)
+t.teardown(() => server.stop())
+
+const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
+
+function env (fake: KeptnFake, redis: Record<string, string>) {
+  return { ...redis, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0' }
+}
+
+async function deploymentFinishes (t: Test, fake: KeptnFake, redis: Record<string, string>) {
+  const app = await build(t, env(fake, redis))
+  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready')
+  const triggered = makeTriggered(podtato)
+  const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  t.equal(pushed.statusCode, 202)
+  t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.equal(ofType(fake, 'started').length, 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { ...podtato, status: 'succeeded', result: 'pass' } })
+}
+
+/** Builds against a Redis the bridge cannot use, and returns what it answers and logs. */
+async function refused (t: Test, redis: Record<string, string>) {
+  const log = logCapture()
+  const app = await build(t, { ...redis, KEY_PREFIX: uniquePrefix(), LOG_LEVEL: 'info' }, { logDestination: log.stream })
+  const ready = await app.inject('/readyz')
+  const flux = await app.inject(fluxRequest(fluxEvent()))
+  const redisError = log.parsed().find(line => line.msg === 'Redis connection error')?.err
+  return { ready: ready.statusCode, flux: flux.statusCode, retryAfter: flux.headers['retry-after'], redisError, log: log.text() }
+}
+
+withKeptnFake(t, 'REDIS_PASSWORD with rediss:// and a client certificate: a deployment is finished', async (t, fake) => {
+  await deploymentFinishes(t, fake, { REDIS_URL: server.url, ...bridgeEnv(secured) })
+})
+
+withKeptnFake(t, 'the password in the URL works as well', async (t, fake) => {
+  const withPassword = server.url.replace('//', `//:${password}@`)
+  await deploymentFinishes(t, fake, { REDIS_URL: withPassword, ...bridgeEnv({ tls: secured.tls }) })
+})
+
+withKeptnFake(t, 'an ACL user: REDIS_USERNAME with REDIS_PASSWORD, or both in the URL', async (t, fake) => {
+  const admin = new Redis(server.url, clientOptions(secured))
+  t.teardown(() => admin.quit())
+  await admin.call('ACL', 'SETUSER', 'bridge', 'on', '>bridge-secret-0123', '~*', '&*', '+@all')
+  const tls = bridgeEnv({ tls: secured.tls })
+  await deploymentFinishes(t, fake, { REDIS_URL: server.url, REDIS_USERNAME: 'bridge', REDIS_PASSWORD: 'bridge-secret-0123', ...tls })
+  fake.received.length = 0
+  await deploymentFinishes(t, fake, { REDIS_URL: server.url.replace('//', '//bridge:bridge-secret-0123@'), ...tls })
+})
+
+t.test('a wrong password: not ready, webhooks answered 503, the error logged without the secret', async t => {
+  const wrong = 'not-the-password-987654'
+  const seen = await refused(t, { REDIS_URL: server.url.replace('//', `//:${wrong}@`), ...bridgeEnv({ tls: secured.tls }) })
+  t.equal(seen.ready, 503)
+  t.equal(seen.flux, 503)
+  t.equal(seen.retryAfter, '5')
+  t.match(seen.redisError, /^WRONGPASS/)
+  t.notMatch(seen.log, wrong)
+})
+
+t.test('no password: not ready, and the log says Redis wants one', async t => {
+  const seen = await refused(t, { REDIS_URL: server.url, ...bridgeEnv({ tls: secured.tls }) })
+  t.equal(seen.ready, 503)
+  t.match(seen.redisError, /^NOAUTH/)
+})
+
+t.test('a CA that did not sign the server certificate: not ready, a certificate error in the log', async t => {
+  const tls = secured.tls!
+  const seen = await refused(t, {
+    REDIS_URL: server.url, ...bridgeEnv(secured), REDIS_TLS_CA_FILE: tls.otherCa
+  })
+  t.equal(seen.ready, 503)
+  t.match(seen.redisError, /certificate/)
+  t.notMatch(seen.log, password)
+})
+
+t.test('no client certificate where Redis asks for one: not ready', async t => {
+  const seen = await refused(t, { REDIS_URL: server.url, REDIS_PASSWORD: password, REDIS_TLS_CA_FILE: secured.tls!.ca })
+  t.equal(seen.ready, 503)
+  // Redis ends the handshake with an alert, or resets the connection before the alert is read.
+  t.match(seen.redisError, /certificate required|ECONNRESET/)
+})
+
+t.test('plain TCP to a TLS-only Redis: not ready rather than hanging', async t => {
+  const plain: RedisServer = server
+  const seen = await refused(t, { REDIS_URL: plain.url.replace('rediss:', 'redis:'), REDIS_PASSWORD: password })
+  t.equal(seen.ready, 503)
+  t.equal(seen.flux, 503)
+})
