@@ -32,7 +32,7 @@ const one = (path: string): Doc => {
 const knownEnv = new Set([
   'PORT', 'HOST', 'LOG_LEVEL', 'NODE_ENV', 'FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN',
   'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD',
-  'REDIS_TLS_CA_FILE', 'KEY_PREFIX', 'KEPTN_API_URL', 'KEPTN_API_TOKEN', 'KEPTN_POLL_INTERVAL',
+  'REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE', 'KEY_PREFIX', 'KEPTN_API_URL', 'KEPTN_API_TOKEN', 'KEPTN_POLL_INTERVAL',
   'KEPTN_REGISTER', 'DEPLOYMENT_TIMEOUT', 'TRIGGER_SEQUENCE', 'MAPPING_FILE', 'KUBERNETES_API_URL',
   'KUBERNETES_TOKEN_FILE', 'KUBERNETES_CA_FILE', 'KEPTN_PROJECT_LABEL', 'KEPTN_STAGE_LABEL',
   'KEPTN_SERVICE_LABEL', 'MAX_EVENT_AGE', 'MAX_CLOCK_SKEW', 'GIT_TARGETS', 'GIT_WORKDIR',
@@ -65,7 +65,7 @@ const everything = {
   service: { annotations: { 'example.com/s': 'y' } },
   config: { triggerSequence: 'evaluation', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
   secret: { create: true, values: { FLUX_HMAC_KEYS: 'k1,k2', REDIS_URL: 'redis://redis:6379' } },
-  redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', passwordFromSecret: true, tlsCaSecret: 'redis-ca' },
+  redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', passwordFromSecret: true, tls: true, tlsCaSecret: 'redis-ca', tlsClientCertSecret: 'redis-client' },
   mapping: { rules: [{ match: { kind: 'HelmRelease', namespace: '{project}-{stage}', name: '{service}' } }] },
   git: {
     targets: [{ project: 'podtato', stage: 'dev', service: 'helloservice', repo: 'git@github.com:example/podtato-gitops.git', branch: 'main', file: 'apps/dev/helloservice.yaml', path: 'spec.values.image.tag', write: 'tag' }],
@@ -130,8 +130,12 @@ t.test('the chart renders with every option switched on, and each option shows u
   t.equal(env.get('GIT_TARGETS')?.value, '/etc/keptn-gitops-bridge/config/git-targets.yaml')
   t.equal(env.get('TRIGGER_SEQUENCE')?.value, 'evaluation')
   t.equal(env.get('REDIS_TLS_CA_FILE')?.value, '/etc/keptn-gitops-bridge/redis-ca/ca.crt')
+  t.equal(env.get('REDIS_TLS')?.value, 'true')
+  t.equal(env.get('REDIS_TLS_CERT_FILE')?.value, '/etc/keptn-gitops-bridge/redis-client/tls.crt')
+  t.equal(env.get('REDIS_TLS_KEY_FILE')?.value, '/etc/keptn-gitops-bridge/redis-client/tls.key')
+  for (const name of ['REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD']) t.equal(env.get(name)?.valueFrom?.secretKeyRef?.optional, true, `${name} is optional`)
   const mounts = new Map<string, Doc>(container.volumeMounts.map((m: Doc) => [m.mountPath, m]))
-  for (const path of ['/etc/keptn-gitops-bridge/config', '/etc/keptn-gitops-bridge/git', '/etc/keptn-gitops-bridge/redis-ca']) {
+  for (const path of ['/etc/keptn-gitops-bridge/config', '/etc/keptn-gitops-bridge/git', '/etc/keptn-gitops-bridge/redis-ca', '/etc/keptn-gitops-bridge/redis-client']) {
     t.equal(mounts.get(path)?.readOnly, true, `${path} is mounted read-only`)
   }
   const gitVolume = deploymentOf(r.documents).spec.template.spec.volumes.find((v: Doc) => v.name === 'git-credentials')
