@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { build, logCapture } from '../helpers/app.js'
-import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis.js'
+import { startRedisServer, uniquePrefix } from '../helpers/redis.js'
 import { bridgeEnv, clientOptions, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
 import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
@@ -34,8 +34,11 @@ async function deploymentFinishes (t: Test, fake: KeptnFake, redis: Record<strin
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { ...podtato, status: 'succeeded', result: 'pass' } })
 }
 
-/** Builds against a Redis the bridge cannot use, and returns what it answers and logs. */
-async function refused (t: Test, redis: Record<string, string>) {
+/**
+ * Builds against a Redis the bridge cannot use, and returns what it answers and logs. Each build
+ * waits out the store's 5 s ready wait, so the cases below start together.
+ */
+async function refused (redis: Record<string, string>) {
   const log = logCapture()
   const app = await build(t, { ...redis, KEY_PREFIX: uniquePrefix(), LOG_LEVEL: 'info' }, { logDestination: log.stream })
   const ready = await app.inject('/readyz')
@@ -43,6 +46,18 @@ async function refused (t: Test, redis: Record<string, string>) {
   const redisError = log.parsed().find(line => line.msg === 'Redis connection error')?.err
   return { ready: ready.statusCode, flux: flux.statusCode, retryAfter: flux.headers['retry-after'], redisError, log: log.text() }
 }
+
+const wrong = 'not-the-password-987654'
+const tlsOnly = bridgeEnv({ tls: secured.tls })
+const refusals = {
+  wrongPassword: refused({ REDIS_URL: server.url.replace('//', `//:${wrong}@`), ...tlsOnly }),
+  noPassword: refused({ REDIS_URL: server.url, ...tlsOnly }),
+  otherCa: refused({ REDIS_URL: server.url, ...bridgeEnv(secured), REDIS_TLS_CA_FILE: secured.tls!.otherCa }),
+  noClientCertificate: refused({ REDIS_URL: server.url, REDIS_PASSWORD: password, REDIS_TLS_CA_FILE: secured.tls!.ca }),
+  plainTcp: refused({ REDIS_URL: server.url.replace('rediss:', 'redis:'), REDIS_PASSWORD: password })
+}
+// A case that throws fails its own test below, not the whole process before that test runs.
+for (const refusal of Object.values(refusals)) refusal.catch(() => {})
 
 withKeptnFake(t, 'REDIS_PASSWORD with rediss:// and a client certificate: a deployment is finished', async (t, fake) => {
   await deploymentFinishes(t, fake, { REDIS_URL: server.url, ...bridgeEnv(secured) })
@@ -64,8 +79,7 @@ withKeptnFake(t, 'an ACL user: REDIS_USERNAME with REDIS_PASSWORD, or both in th
 })
 
 t.test('a wrong password: not ready, webhooks answered 503, the error logged without the secret', async t => {
-  const wrong = 'not-the-password-987654'
-  const seen = await refused(t, { REDIS_URL: server.url.replace('//', `//:${wrong}@`), ...bridgeEnv({ tls: secured.tls }) })
+  const seen = await refusals.wrongPassword
   t.equal(seen.ready, 503)
   t.equal(seen.flux, 503)
   t.equal(seen.retryAfter, '5')
@@ -74,31 +88,27 @@ t.test('a wrong password: not ready, webhooks answered 503, the error logged wit
 })
 
 t.test('no password: not ready, and the log says Redis wants one', async t => {
-  const seen = await refused(t, { REDIS_URL: server.url, ...bridgeEnv({ tls: secured.tls }) })
+  const seen = await refusals.noPassword
   t.equal(seen.ready, 503)
   t.match(seen.redisError, /^NOAUTH/)
 })
 
 t.test('a CA that did not sign the server certificate: not ready, a certificate error in the log', async t => {
-  const tls = secured.tls!
-  const seen = await refused(t, {
-    REDIS_URL: server.url, ...bridgeEnv(secured), REDIS_TLS_CA_FILE: tls.otherCa
-  })
+  const seen = await refusals.otherCa
   t.equal(seen.ready, 503)
   t.match(seen.redisError, /certificate/)
   t.notMatch(seen.log, password)
 })
 
 t.test('no client certificate where Redis asks for one: not ready', async t => {
-  const seen = await refused(t, { REDIS_URL: server.url, REDIS_PASSWORD: password, REDIS_TLS_CA_FILE: secured.tls!.ca })
+  const seen = await refusals.noClientCertificate
   t.equal(seen.ready, 503)
   // Redis ends the handshake with an alert, or resets the connection before the alert is read.
   t.match(seen.redisError, /certificate required|ECONNRESET/)
 })
 
 t.test('plain TCP to a TLS-only Redis: not ready rather than hanging', async t => {
-  const plain: RedisServer = server
-  const seen = await refused(t, { REDIS_URL: plain.url.replace('rediss:', 'redis:'), REDIS_PASSWORD: password })
+  const seen = await refusals.plainTcp
   t.equal(seen.ready, 503)
   t.equal(seen.flux, 503)
 })
