@@ -1,10 +1,11 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { build, logCapture } from '../helpers/app.js'
 import { uniquePrefix } from '../helpers/redis.js'
 import { startRedisCluster, startSentinelSetup } from '../helpers/redis-cluster.js'
 import { bridgeEnv, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { oneDeploymentFinishes } from '../helpers/scenario.js'
 
 // How sentinels and cluster nodes are secured varies between installations: the sentinels may have
 // a password of their own or none while the data nodes ask for one. (Passwords and TLS everywhere,
@@ -13,23 +14,6 @@ import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 t.setTimeout(120_000)
 
 const password = 'redis-secret-0123456789'
-const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-
-async function deploymentFinishes (t: Test, fake: KeptnFake, redis: Record<string, string>) {
-  const log = logCapture()
-  const app = await build(t, {
-    ...redis, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', LOG_LEVEL: 'info'
-  }, { logDestination: log.stream })
-  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready')
-  const triggered = makeTriggered(podtato)
-  const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
-  t.equal(pushed.statusCode, 202)
-  t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202)
-  await fake.waitFor(f => ofType(f, 'finished').length === 1)
-  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass' } })
-  t.notMatch(log.text(), /Redis connection error/, 'no connection error on the way')
-}
 
 const setups: Array<[string, RedisSecurity]> = [
   ['sentinels with a password of their own (REDIS_SENTINEL_PASSWORD)', { password, sentinelPassword: 'sentinel-secret-0123' }],
@@ -40,7 +24,7 @@ for (const [name, security] of setups) {
   withKeptnFake(t, `Sentinel, ${name}: a deployment is finished`, async (t, fake) => {
     const setup = await startSentinelSetup({ security })
     t.teardown(() => setup.stop())
-    await deploymentFinishes(t, fake, { REDIS_SENTINELS: setup.sentinels.join(','), REDIS_SENTINEL_NAME: setup.name, ...bridgeEnv(security) })
+    await oneDeploymentFinishes(t, fake, { REDIS_SENTINELS: setup.sentinels.join(','), REDIS_SENTINEL_NAME: setup.name, ...bridgeEnv(security) })
   })
 }
 

@@ -1,10 +1,11 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { Redis } from 'ioredis'
 import { build, logCapture } from '../helpers/app.js'
 import { startRedisServer, uniquePrefix } from '../helpers/redis.js'
 import { bridgeEnv, clientOptions, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { oneDeploymentFinishes } from '../helpers/scenario.js'
 
 // A single Redis that asks for a password and speaks only TLS with client certificates (Redis'
 // default `tls-auth-clients yes`): the bridge works against it as configured by a user, and says
@@ -14,25 +15,6 @@ const password = 'redis-secret-0123456789'
 const secured: RedisSecurity = { password, tls: testCertificates() }
 const server = await startRedisServer(secured)
 t.teardown(() => server.stop())
-
-const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-
-function env (fake: KeptnFake, redis: Record<string, string>) {
-  return { ...redis, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0' }
-}
-
-async function deploymentFinishes (t: Test, fake: KeptnFake, redis: Record<string, string>) {
-  const app = await build(t, env(fake, redis))
-  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready')
-  const triggered = makeTriggered(podtato)
-  const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
-  t.equal(pushed.statusCode, 202)
-  t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202)
-  await fake.waitFor(f => ofType(f, 'finished').length === 1)
-  t.equal(ofType(fake, 'started').length, 1)
-  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { ...podtato, status: 'succeeded', result: 'pass' } })
-}
 
 /**
  * Builds against a Redis the bridge cannot use, and returns what it answers and logs. Each build
@@ -60,12 +42,12 @@ const refusals = {
 for (const refusal of Object.values(refusals)) refusal.catch(() => {})
 
 withKeptnFake(t, 'REDIS_PASSWORD with rediss:// and a client certificate: a deployment is finished', async (t, fake) => {
-  await deploymentFinishes(t, fake, { REDIS_URL: server.url, ...bridgeEnv(secured) })
+  await oneDeploymentFinishes(t, fake, { REDIS_URL: server.url, ...bridgeEnv(secured) })
 })
 
 withKeptnFake(t, 'the password in the URL works as well', async (t, fake) => {
   const withPassword = server.url.replace('//', `//:${password}@`)
-  await deploymentFinishes(t, fake, { REDIS_URL: withPassword, ...bridgeEnv({ tls: secured.tls }) })
+  await oneDeploymentFinishes(t, fake, { REDIS_URL: withPassword, ...bridgeEnv({ tls: secured.tls }) })
 })
 
 withKeptnFake(t, 'an ACL user: REDIS_USERNAME with REDIS_PASSWORD, or both in the URL', async (t, fake) => {
@@ -73,9 +55,8 @@ withKeptnFake(t, 'an ACL user: REDIS_USERNAME with REDIS_PASSWORD, or both in th
   t.teardown(() => admin.quit())
   await admin.call('ACL', 'SETUSER', 'bridge', 'on', '>bridge-secret-0123', '~*', '&*', '+@all')
   const tls = bridgeEnv({ tls: secured.tls })
-  await deploymentFinishes(t, fake, { REDIS_URL: server.url, REDIS_USERNAME: 'bridge', REDIS_PASSWORD: 'bridge-secret-0123', ...tls })
-  fake.received.length = 0
-  await deploymentFinishes(t, fake, { REDIS_URL: server.url.replace('//', '//bridge:bridge-secret-0123@'), ...tls })
+  await oneDeploymentFinishes(t, fake, { REDIS_URL: server.url, REDIS_USERNAME: 'bridge', REDIS_PASSWORD: 'bridge-secret-0123', ...tls })
+  await oneDeploymentFinishes(t, fake, { REDIS_URL: server.url.replace('//', '//bridge:bridge-secret-0123@'), ...tls })
 })
 
 t.test('a wrong password: not ready, webhooks answered 503, the error logged without the secret', async t => {
