@@ -73,7 +73,8 @@ const everything = {
     fluxReceiverUrl: 'http://notification-controller.flux-system.svc/hook/abc'
   },
   extraEnv: [{ name: 'LOG_LEVEL', value: 'debug' }],
-  serviceMonitor: { enabled: true, labels: { release: 'prometheus' } }
+  serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
+  networkPolicy: { enabled: true }
 }
 
 const render = (values: Record<string, unknown> = {}): RenderedChart =>
@@ -117,7 +118,7 @@ t.test('every chart in deploy/ renders with its defaults into parseable Kubernet
 
 t.test('the chart renders with every option switched on, and each option shows up', async t => {
   const r = render(everything)
-  t.same(kinds(r).sort(), ['ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort())
+  t.same(kinds(r).sort(), ['ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort())
   const container = containerOf(r.documents)
   const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]))
   t.equal(env.get('REDIS_SENTINELS')?.value, 's1:26379,s2:26379')
@@ -153,6 +154,16 @@ t.test('the chart renders with every option switched on, and each option shows u
   const monitor = byKind(r.documents, 'ServiceMonitor')[0]!
   t.same(monitor.spec.endpoints, [{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }])
   t.equal(monitor.metadata.labels.release, 'prometheus')
+  const policy = byKind(r.documents, 'NetworkPolicy')[0]!
+  t.same(policy.spec.podSelector.matchLabels, deploymentOf(r.documents).spec.selector.matchLabels, 'the NetworkPolicy selects the pods')
+  t.same(policy.spec.ingress, [{
+    ports: [{ port: 'http', protocol: 'TCP' }],
+    from: [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flux-system' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argocd' } } },
+      { podSelector: {} }
+    ]
+  }], 'only Flux, Argo CD and the release namespace (Keptn) reach the port')
 })
 
 t.test('chart guards: more than one replica needs a shared Redis; sentinels need a name', async t => {
