@@ -6,20 +6,6 @@ import { parseYamlPath, YamlPathError } from './yaml-edit.js'
 export type WriteMode = 'tag' | 'image'
 
 /** One entry of the GIT_TARGETS file, as written (file may hold placeholders, stage/service may be `*`). */
-export interface GitTarget {
-  project: string
-  stage: string
-  service: string
-  repo: string
-  branch: string
-  file: string
-  path: string
-  write: WriteMode
-  /** Position in the file, for messages. */
-  index: number
-  line: number
-}
-
 /** A target matched to one service: placeholders in `file` are filled in. */
 export interface ResolvedTarget extends ServiceKey {
   repo: string
@@ -27,7 +13,13 @@ export interface ResolvedTarget extends ServiceKey {
   file: string
   path: string
   write: WriteMode
+  /** Position in the targets file, for messages. */
   index: number
+}
+
+/** A target as written in the targets file (project, stage, service and file may hold placeholders). */
+export interface GitTarget extends ResolvedTarget {
+  line: number
 }
 
 export class GitTargetsError extends Error {
