@@ -1,7 +1,7 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { build, hmacKey } from '../helpers/app.js'
+import { runToExit } from '../helpers/process.js'
 import { optionsFromArgs, sendTestEvent } from '../../app/send-test-event.js'
 
 t.test('the test event is signed, mapped and accepted by a running bridge', async t => {
@@ -23,13 +23,10 @@ t.test('as a command: exit code 0 on 2xx, 1 otherwise, usage on --help', async t
   const app = await build(t)
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   const script = fileURLToPath(new URL('../../dist/app/send-test-event.js', import.meta.url))
-  const run = (args: string[]) => new Promise<{ code: number | null, out: string }>(resolve => {
-    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '' } })
-    let out = ''
-    child.stdout.on('data', chunk => { out += chunk })
-    child.stderr.on('data', chunk => { out += chunk })
-    child.on('exit', code => resolve({ code, out }))
-  })
+  const run = async (args: string[]) => {
+    const { code, stdout, stderr } = await runToExit(script, args)
+    return { code, out: stdout + stderr }
+  }
   const sent = await run(['--url', `${address}/hooks/flux`, '--key', hmacKey, '--reason', 'UpgradeFailed'])
   t.equal(sent.code, 0)
   t.match(sent.out, /^200 .*no pending deployment/)

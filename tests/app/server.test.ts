@@ -1,20 +1,13 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runToExit } from '../helpers/process.js'
 
 const entry = fileURLToPath(new URL('../../dist/app/server.js', import.meta.url))
 
-function start (env: Record<string, string>): Promise<{ code: number | null, stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env } })
-    let stderr = ''
-    child.stderr.on('data', chunk => { stderr += chunk })
-    child.on('exit', code => resolve({ code, stderr }))
-  })
-}
+const start = (env: Record<string, string>) => runToExit(entry, [], { LOG_LEVEL: 'silent', ...env })
 
 t.test('bad configuration stops start-up with one line naming the variable', async t => {
   const port = await start({ PORT: 'abc' })

@@ -14,6 +14,18 @@ export interface BridgeProcess {
   kill (signal?: NodeJS.Signals): Promise<number | string>
 }
 
+/** Runs a built script with a bare environment (PATH plus `env`) until it exits. */
+export function runToExit (script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => { stdout += chunk })
+    child.stderr.on('data', chunk => { stderr += chunk })
+    child.on('exit', code => resolve({ code, stdout, stderr }))
+  })
+}
+
 /** Runs the built service (`npm run build` output) as a real process on a free port. */
 export async function startBridge (env: Record<string, string>): Promise<BridgeProcess> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does it)`)
