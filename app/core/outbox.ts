@@ -75,11 +75,14 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
   logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')
 }
 
-/** One delivery round: lease what is due, send it, settle each entry. Returns how many were leased. */
-export async function deliverDue (deps: DeliveryDeps): Promise<number> {
+/**
+ * One delivery round: lease what is due (in the given shards only, or everywhere), send it, settle
+ * each entry. Returns how many were leased.
+ */
+export async function deliverDue (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
   // Wall time: an ack that has not landed when the lease runs out loses the entry to another replica.
   const leaseEnd = Date.now() + deps.options.leaseMs
-  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch)
+  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch, shards)
   await Promise.all(entries.map(entry => deliverOne(deps, entry, leaseEnd)))
   return entries.length
 }
