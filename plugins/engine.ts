@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { dedupeWindowMs } from '../app/config.js'
 import { createEngine, type Engine } from '../app/core/engine.js'
 import { buildCloudEvent } from '../app/core/keptn-events.js'
-import { deliverDue } from '../app/core/outbox.js'
+import { deliveryRound } from '../app/core/outbox.js'
 import { expireDue } from '../app/core/deadlines.js'
 import { startWorker, type Worker } from '../app/core/worker.js'
 import { startUniformRegistration } from '../app/core/uniform-registration.js'
@@ -73,7 +73,7 @@ export default fp(async (app) => {
       metrics,
       options: { leaseMs: config.delivery.leaseMs, backoffBaseMs: config.delivery.backoffBaseMs, backoffMaxMs: config.delivery.backoffMaxMs, batch: 16 }
     }
-    delivery = startWorker('delivery', shards => deliverDue(deliveryDeps, shards), config.delivery.pollIntervalMs, app.log)
+    delivery = startWorker('delivery', shards => deliveryRound(deliveryDeps, shards), config.delivery.pollIntervalMs, app.log)
     workers.push(delivery)
     const deadlineEvery = Math.min(5000, Math.max(50, Math.floor(config.deploymentTimeoutMs / 10)))
     workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))
