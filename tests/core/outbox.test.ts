@@ -2,7 +2,7 @@ import t from 'tap'
 import pino from 'pino'
 import { createMemoryStore } from '../../app/store/memory/memory-store.js'
 import { backoffMs, deliverDue, deliveryRound } from '../../app/core/outbox.js'
-import type { OutboxEntry } from '../../app/core/types.js'
+import type { FinishedResult, OutboxEntry } from '../../app/core/types.js'
 import type { SendResult } from '../../app/core/keptn-client.js'
 
 const logger = pino({ level: 'silent' })
@@ -39,7 +39,7 @@ t.test('the worker\'s round asks to run again only when more may be due at once'
   const sent: string[] = []
   const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
   const deps = { store, send, clock: () => 0, logger, options: { ...options, batch: 2 } }
-  const finished = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['v'], source: 'flux', finishedAt: 0 } as const
+  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['v'], source: 'flux', finishedAt: 0 }
   const resolve = (triggeredId: string) => store.resolve({ key: triggered, deliveryId: triggeredId, versions: [], finished, dedupeTtlMs: 60_000, now: 0 })
 
   await store.addTriggered(triggered, 60_000, 0)
