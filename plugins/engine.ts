@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { dedupeWindowMs } from '../app/config.js'
 import { createEngine, type Engine } from '../app/core/engine.js'
 import { buildCloudEvent } from '../app/core/keptn-events.js'
-import { deliverDue } from '../app/core/outbox.js'
+import { deliveryRound } from '../app/core/outbox.js'
 import { expireDue } from '../app/core/deadlines.js'
 import { startWorker, type Worker } from '../app/core/worker.js'
 import { startUniformRegistration } from '../app/core/uniform-registration.js'
@@ -11,6 +11,7 @@ import { buildResolvers } from '../app/core/mapping/build-resolvers.js'
 import { createGitDelivery } from '../app/core/gitops/git-delivery.js'
 import { loadGitTargets } from '../app/core/gitops/targets.js'
 import { ConfigError } from '../app/config.js'
+import type { ServiceKey } from '../app/core/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,7 +26,9 @@ export default fp(async (app) => {
   const resolvers = await buildResolvers(config, app.log)
   const workers: Worker[] = []
   const stops: Array<() => Promise<void>> = [resolvers.close]
-  let delivery: Worker | undefined
+  let delivery: Worker<number> | undefined
+  // Work queued here wakes the delivery worker for its shard only; the full sweep stays on the timer.
+  const wake = (key: ServiceKey) => delivery?.wake(store.shardOf(key))
 
   const git = config.git.targetsFile
     ? createGitDelivery({
@@ -37,7 +40,7 @@ export default fp(async (app) => {
       store,
       clock,
       logger,
-      wake: () => delivery?.wake()
+      wake
     })
     : undefined
   const engine = createEngine({
@@ -56,7 +59,7 @@ export default fp(async (app) => {
       versionMatch: config.versionMatch,
       projects: config.keptn.projects
     },
-    wake: () => delivery?.wake(),
+    wake,
     onTriggered: git?.onTriggered
   })
   app.decorate('engine', engine)
@@ -70,7 +73,7 @@ export default fp(async (app) => {
       metrics,
       options: { leaseMs: config.delivery.leaseMs, backoffBaseMs: config.delivery.backoffBaseMs, backoffMaxMs: config.delivery.backoffMaxMs, batch: 16 }
     }
-    delivery = startWorker('delivery', () => deliverDue(deliveryDeps), config.delivery.pollIntervalMs, app.log)
+    delivery = startWorker('delivery', shards => deliveryRound(deliveryDeps, shards), config.delivery.pollIntervalMs, app.log)
     workers.push(delivery)
     const deadlineEvery = Math.min(5000, Math.max(50, Math.floor(config.deploymentTimeoutMs / 10)))
     workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))

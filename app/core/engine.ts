@@ -2,7 +2,7 @@ import type { Log as Logger } from './log.js'
 import type { Store } from '../store/store.js'
 import { serviceKeyString } from '../store/store.js'
 import type { Mapping, MappingInput } from './mapping/types.js'
-import type { DeploymentResult, FinishedResult, SequenceTrigger, TriggeredDeployment } from './types.js'
+import type { DeploymentResult, FinishedResult, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
 import type { Metrics } from './metrics.js'
 import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
@@ -28,8 +28,8 @@ export interface EngineDeps {
   logger: Logger
   metrics?: Metrics
   options: EngineOptions
-  /** Called after something was enqueued, so the local delivery worker runs now. */
-  wake: () => void
+  /** Called after something was enqueued for the service, so the local delivery worker runs now. */
+  wake: (key: ServiceKey) => void
   /** Called once for every newly taken triggered deployment (e.g. to write the change to Git). */
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
 }
@@ -126,7 +126,7 @@ export function createEngine (deps: EngineDeps) {
       if (!taken) return { status: 'duplicate', triggeredId: td.triggeredId }
       logger.info({ triggeredId: td.triggeredId, keptnContext: td.keptnContext, project: td.project, stage: td.stage, service: td.service, version: td.version, path },
         'took on a triggered deployment')
-      deps.wake()
+      deps.wake(td)
       deps.onTriggered?.(td, event)
       return { status: 'accepted', triggeredId: td.triggeredId }
     },
@@ -166,11 +166,11 @@ export function createEngine (deps: EngineDeps) {
           return answer(result, 'duplicate', { status: 'duplicate', ...key })
         case 'finished':
           logger.info({ ...log, triggeredId: resolved.triggeredId, outcome: result.outcome }, 'finishing the triggered deployment')
-          deps.wake()
+          deps.wake(key)
           return answer(result, 'accepted', { status: 'accepted', ...key, triggeredId: resolved.triggeredId, keptnContext: resolved.keptnContext })
         case 'triggered':
           logger.info({ ...log, sequence, keptnContext: resolved.keptnContext }, 'triggering the Keptn sequence after a GitOps deployment')
-          deps.wake()
+          deps.wake(key)
           return answer(result, 'accepted', { status: 'accepted', reason: `triggered ${mapping.stage}.${sequence}`, ...key, keptnContext: resolved.keptnContext })
         case 'already-triggered':
           return answer(result, 'ignored-already-triggered', { status: 'ignored', reason: 'sequence already triggered for this revision', ...key })

@@ -75,11 +75,30 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
   logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')
 }
 
-/** One delivery round: lease what is due, send it, settle each entry. Returns how many were leased. */
-export async function deliverDue (deps: DeliveryDeps): Promise<number> {
+async function deliverLeased (deps: DeliveryDeps, shards?: Iterable<number>): Promise<OutboxEntry[]> {
   // Wall time: an ack that has not landed when the lease runs out loses the entry to another replica.
   const leaseEnd = Date.now() + deps.options.leaseMs
-  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch)
+  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch, shards)
   await Promise.all(entries.map(entry => deliverOne(deps, entry, leaseEnd)))
-  return entries.length
+  return entries
+}
+
+/**
+ * One delivery round: lease what is due (in the given shards only, or everywhere), send it, settle
+ * each entry. Returns how many were leased.
+ */
+export async function deliverDue (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
+  return (await deliverLeased(deps, shards)).length
+}
+
+/**
+ * The delivery worker's round: like deliverDue, but it reports work (a number above 0) only when
+ * more may be due at once, so the worker does not lease again just to find nothing. That is when
+ * a shard may have hit the batch limit (fewer than `batch` leased in all means none did) or a
+ * delivered `.started` released the `.finished` waiting behind it. Anything else due later
+ * (retries, other replicas' expired leases) is found by the timer's full round.
+ */
+export async function deliveryRound (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
+  const entries = await deliverLeased(deps, shards)
+  return entries.length >= deps.options.batch || entries.some(entry => entry.kind === 'started') ? entries.length : 0
 }

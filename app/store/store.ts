@@ -50,11 +50,14 @@ export interface Store {
   finishPending (td: TriggeredDeployment, finished: FinishedResult, now: number): Promise<boolean>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>
+  /** The outbox shard a service's entries are kept in (a store without shards has one: 0). */
+  shardOf (key: ServiceKey): number
   /**
    * Leases due outbox entries (up to limit per shard) for delivery; a lease not settled within
-   * leaseMs is handed out again.
+   * leaseMs is handed out again. With shards, only those shards are looked at (a store without
+   * shards looks at everything).
    */
-  lease (now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>
+  lease (now: number, leaseMs: number, limit: number, shards?: Iterable<number>): Promise<OutboxEntry[]>
   ack (entry: OutboxEntry): Promise<void>
   /** Reschedules a leased entry; does nothing if another worker already settled it. */
   retry (entry: OutboxEntry, dueAt: number): Promise<void>

@@ -1,8 +1,8 @@
 import t from 'tap'
 import pino from 'pino'
 import { createMemoryStore } from '../../app/store/memory/memory-store.js'
-import { backoffMs, deliverDue } from '../../app/core/outbox.js'
-import type { OutboxEntry } from '../../app/core/types.js'
+import { backoffMs, deliverDue, deliveryRound } from '../../app/core/outbox.js'
+import type { FinishedResult, OutboxEntry } from '../../app/core/types.js'
 import type { SendResult } from '../../app/core/keptn-client.js'
 
 const logger = pino({ level: 'silent' })
@@ -32,6 +32,27 @@ t.test('an ack that cannot land before the lease ends gives up (the entry will b
   store.ack = async () => { throw new Error('Connection is closed.') }
   const send = async (): Promise<SendResult> => ({ ok: true, status: 200 })
   await t.rejects(deliverDue({ store, send, clock: () => 0, logger, options: { ...options, leaseMs: 300 } }), /Connection is closed/)
+})
+
+t.test('the worker\'s round asks to run again only when more may be due at once', async t => {
+  const store = createMemoryStore()
+  const sent: string[] = []
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
+  const deps = { store, send, clock: () => 0, logger, options: { ...options, batch: 2 } }
+  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['v'], source: 'flux', finishedAt: 0 }
+  const resolve = (triggeredId: string) => store.resolve({ key: triggered, deliveryId: triggeredId, versions: [], finished, dedupeTtlMs: 60_000, now: 0 })
+
+  await store.addTriggered(triggered, 60_000, 0)
+  await resolve('a')
+  t.equal(await deliveryRound(deps), 1, 'a .started was delivered: its .finished may be due now')
+  t.equal(await deliveryRound(deps), 0, 'the .finished alone: nothing more can be due')
+  t.same(sent, ['started:a', 'finished:a'])
+
+  for (const id of ['b', 'c', 'd']) await store.addTriggered({ ...triggered, triggeredId: id }, 60_000, 0)
+  t.equal(await deliveryRound(deps), 2, 'the batch limit was hit: more may be due')
+  t.equal(await deliveryRound(deps), 1)
+  t.equal(await deliveryRound(deps), 0, 'nothing leased')
+  t.equal(sent.length, 5)
 })
 
 t.test('backoff grows exponentially with jitter and is capped', async t => {

@@ -70,6 +70,28 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'next' })
   })
 
+  t.test('behind many fallbacks, a later pending deployment that matches by version or commit still wins', async t => {
+    const store = await makeStore(t)
+    const add = (id: string, receivedAt: number, over: Partial<TriggeredDeployment> = {}) =>
+      store.addTriggered(triggered(id, { receivedAt, ...over }), 60 * minute, 1000)
+    for (let i = 0; i < 20; i++) await add(`f${i}`, 1000 + i)
+    // "version" as a label only: looks like a match in the record's text, is none.
+    await add('labelled', 1100, { labels: { version: '2.0.0', commit: 'abcdef1' } })
+    for (let i = 20; i < 40; i++) await add(`f${i}`, 1100 + i)
+    await add('v2', 1200, { version: '2.0.0' })
+    await add('c', 1300, { commit: 'abcdef1234' })
+    await add('odd', 1400, { version: '1.0 "beta"' })
+    let n = 0
+    const resolve = async (over: Partial<ResolveRequest>) => await store.resolve(request({ deliveryId: `d${n++}`, ...over }))
+    t.match(await resolve({ versions: ['9.9.9', '2.0.0'] }), { status: 'finished', triggeredId: 'v2' })
+    t.match(await resolve({ versions: ['9.9.9'], commit: 'abcdef1234567890' }), { status: 'finished', triggeredId: 'c' })
+    t.match(await resolve({ versions: ['1.0 "beta"'] }), { status: 'finished', triggeredId: 'odd' })
+    t.match(await resolve({ versions: ['2.0.0'] }), { status: 'finished', triggeredId: 'f0' }, 'no match left: the oldest fallback')
+    t.match(await resolve({ commit: 'abcdef1' }), { status: 'finished', triggeredId: 'f1' })
+    t.match(await resolve({}), { status: 'finished', triggeredId: 'f2' }, 'nothing to compare: the oldest')
+    t.equal((await store.snapshot(0)).pendingCount, 38)
+  })
+
   t.test('commits match by prefix of at least 7 characters', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('c', { commit: '2f0a1b3' }), 60 * minute, 1000)

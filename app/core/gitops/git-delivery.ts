@@ -1,6 +1,6 @@
 import type { Log as Logger } from '../log.js'
 import type { Store } from '../../store/store.js'
-import type { FinishedResult, TriggeredDeployment } from '../types.js'
+import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
 import { createGitWriter } from './git-writer.js'
 import { findTarget, type GitTarget } from './targets.js'
 
@@ -14,7 +14,7 @@ export interface GitDeliveryDeps {
   clock: () => number
   logger: Logger
   /** Called after a .finished was enqueued here, so delivery runs now. */
-  wake: () => void
+  wake: (key: ServiceKey) => void
 }
 
 /**
@@ -39,7 +39,7 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
       source: 'git',
       finishedAt: clock()
     }
-    if (await store.finishPending(td, result, clock())) deps.wake()
+    if (await store.finishPending(td, result, clock())) deps.wake(td)
   }
 
   const write = async (td: TriggeredDeployment) => {

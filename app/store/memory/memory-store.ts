@@ -91,6 +91,8 @@ export function createMemoryStore (): Store {
       return true
     },
 
+    shardOf: () => 0,
+
     async lease (now, leaseMs, limit) {
       const leased: OutboxEntry[] = []
       const due = [...outbox.values()].filter(o => o.due <= now).sort((a, b) => a.due - b.due)

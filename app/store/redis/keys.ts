@@ -17,23 +17,27 @@ export function shardOf (key: ServiceKey): number {
   return (hash >>> 0) % shardCount
 }
 
-export function keyBuilder (prefix: string) {
-  const shard = (n: number) => {
-    const tag = `{${prefix}:${n}}`
-    return {
-      pendingOf: (key: ServiceKey) => `${tag}:pending:${serviceKeyString(key)}`,
-      pendingData: `${tag}:pend`,
-      deadlines: `${tag}:deadlines`,
-      seenTriggered: (triggeredId: string) => `${tag}:seen:${triggeredId}`,
-      delivery: (deliveryId: string) => `${tag}:delivery:${deliveryId}`,
-      sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
-      outbox: `${tag}:outbox`,
-      due: `${tag}:due`,
-      dead: `${tag}:dead`,
-      recent: `${tag}:recent`
-    }
+function shardKeys (prefix: string, n: number) {
+  const tag = `{${prefix}:${n}}`
+  return {
+    pendingOf: (key: ServiceKey) => `${tag}:pending:${serviceKeyString(key)}`,
+    pendingData: `${tag}:pend`,
+    deadlines: `${tag}:deadlines`,
+    seenTriggered: (triggeredId: string) => `${tag}:seen:${triggeredId}`,
+    delivery: (deliveryId: string) => `${tag}:delivery:${deliveryId}`,
+    sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
+    outbox: `${tag}:outbox`,
+    due: `${tag}:due`,
+    dead: `${tag}:dead`,
+    recent: `${tag}:recent`
   }
+}
+
+export function keyBuilder (prefix: string) {
+  // Built once: every request and every worker round asks for its shard's keys.
+  const built = Array.from({ length: shardCount }, (_, n) => shardKeys(prefix, n))
+  const shard = (n: number): ShardKeys => built[n]!
   return { shard, forKey: (key: ServiceKey) => shard(shardOf(key)) }
 }
 
-export type ShardKeys = ReturnType<ReturnType<typeof keyBuilder>['shard']>
+export type ShardKeys = ReturnType<typeof shardKeys>

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Cluster, Redis, Result } from 'ioredis'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
 import { recentLimit, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
-import { keyBuilder, shardCount, type ShardKeys } from './keys.js'
+import { keyBuilder, shardCount, shardOf, type ShardKeys } from './keys.js'
 import { entryServiceKey } from '../entry-key.js'
 
 const scripts = {
@@ -137,8 +137,13 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       return await run<number>('kgbUpdatePending', keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
     },
 
-    async lease (now, leaseMs, limit) {
-      const leased = await perShard(k => run<string[]>('kgbLease', k.outbox, k.due, now, leaseMs, limit))
+    shardOf,
+
+    async lease (now, leaseMs, limit, only) {
+      const leased = await Promise.all([...(only ?? shards)].map(n => {
+        const k = keys.shard(n)
+        return run<string[]>('kgbLease', k.outbox, k.due, now, leaseMs, limit)
+      }))
       return leased.flat().map(json => JSON.parse(json) as OutboxEntry)
     },
 

@@ -31,27 +31,63 @@ local function sameCommit (a, b)
   return n >= 7 and string.sub(a, 1, n) == string.sub(b, 1, n)
 end
 
+-- Once a fallback is known only a match can change the choice, and a record can only match if its
+-- JSON text holds `"version":"<v>"` for a result version or `"commit":"<first 7 of the commit>"`.
+-- Records that hold neither are skipped without decoding. The test is exact only for values JSON
+-- writes verbatim, so any other version or commit turns it off (every record is decoded).
+local needles = {}
+local verbatim = '^[%w%.%-_%+:/@~]+$'
+for i = 10, #ARGV do
+  if needles and string.find(ARGV[i], verbatim) then
+    needles[#needles + 1] = '"version":"' .. ARGV[i] .. '"'
+  else
+    needles = nil
+  end
+end
+if needles and #commit >= 7 then
+  local head = string.sub(commit, 1, 7)
+  if string.find(head, verbatim) then needles[#needles + 1] = '"commit":"' .. head else needles = nil end
+end
+local function mayMatch (json)
+  if not needles then return true end
+  for _, needle in ipairs(needles) do
+    if string.find(json, needle, 1, true) then return true end
+  end
+  return false
+end
+
 -- A pending deployment matches when a known expected version or commit equals the result's;
 -- it is a fallback when nothing about it can be compared; it is never taken on a mismatch.
+-- Records are read in growing HMGET batches: few calls for a long list, little waste when the
+-- match comes early.
 local chosen, chosenJson, fallback, fallbackJson
-for _, tid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local json = redis.call('HGET', KEYS[3], tid)
-  if json then
-    local td = decode(json)
-    local comparable, matched = false, false
-    if type(td.version) == 'string' and hasVersions then
-      matched = versions[td.version] == true
-      comparable = strictVersions or matched
+local tids = redis.call('ZRANGE', KEYS[2], 0, -1)
+local first, batch = 1, 8
+-- With neither versions nor a commit nothing can match: the first fallback is the choice.
+local canMatch = not needles or #needles > 0
+while first <= #tids and not chosen and (canMatch or not fallback) do
+  local last = math.min(first + batch - 1, #tids)
+  local jsons = redis.call('HMGET', KEYS[3], unpack(tids, first, last))
+  for i = first, last do
+    local tid, json = tids[i], jsons[i - first + 1]
+    if not json then
+      redis.call('ZREM', KEYS[2], tid)
+    elseif not fallback or mayMatch(json) then
+      local td = decode(json)
+      local comparable, matched = false, false
+      if type(td.version) == 'string' and hasVersions then
+        matched = versions[td.version] == true
+        comparable = strictVersions or matched
+      end
+      if not matched and type(td.commit) == 'string' and commit ~= '' then
+        comparable = true
+        matched = sameCommit(td.commit, commit)
+      end
+      if matched then chosen, chosenJson = tid, json break end
+      if not comparable and not fallback then fallback, fallbackJson = tid, json end
     end
-    if not matched and type(td.commit) == 'string' and commit ~= '' then
-      comparable = true
-      matched = sameCommit(td.commit, commit)
-    end
-    if matched then chosen, chosenJson = tid, json break end
-    if not comparable and not fallback then fallback, fallbackJson = tid, json end
-  else
-    redis.call('ZREM', KEYS[2], tid)
   end
+  first, batch = last + 1, math.min(batch * 2, 256)
 end
 if not chosen then chosen, chosenJson = fallback, fallbackJson end
 
