@@ -148,6 +148,7 @@ export function loadConfig (env: Env = process.env): Config {
     },
     deploymentTimeoutMs: r.duration('DEPLOYMENT_TIMEOUT', '15m'),
     retentionMs: r.duration('RETENTION', '7d'),
+    earlyResultWindowMs: r.duration('EARLY_RESULT_WINDOW', '5m'),
     triggerSequence: r.raw('TRIGGER_SEQUENCE'),
     mappingFile: r.raw('MAPPING_FILE'),
     kubernetes: {

@@ -57,7 +57,8 @@ export default fp(async (app) => {
       maxEventAgeMs: config.maxEventAgeMs,
       maxClockSkewMs: config.maxClockSkewMs,
       versionMatch: config.versionMatch,
-      projects: config.keptn.projects
+      projects: config.keptn.projects,
+      earlyResultWindowMs: config.earlyResultWindowMs
     },
     wake,
     onTriggered: git?.onTriggered

@@ -40,6 +40,8 @@ export const Config = Type.Object({
   }),
   deploymentTimeoutMs: Type.Integer({ minimum: 1 }),
   retentionMs: Type.Integer({ minimum: 1 }),
+  /** How long a result that found nothing pending is held for a triggered event on its way; 0 = off. */
+  earlyResultWindowMs: Type.Integer({ minimum: 0 }),
   triggerSequence: Type.Optional(Type.String()),
   mappingFile: Type.Optional(Type.String()),
   kubernetes: Type.Object({

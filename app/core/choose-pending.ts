@@ -5,6 +5,12 @@ function sameCommit (a: string, b: string): boolean {
   return n >= 7 && a.slice(0, n) === b.slice(0, n)
 }
 
+/** True when a result names the very version or commit this deployment waits for (no fallback). */
+export function resultMatches (td: TriggeredDeployment, versions: string[], commit?: string): boolean {
+  return (td.version !== undefined && versions.includes(td.version)) ||
+    (td.commit !== undefined && commit !== undefined && sameCommit(td.commit, commit))
+}
+
 /**
  * Which pending deployment (oldest first) a result finishes: the first whose known expected
  * version or commit matches the result's; else the oldest one with nothing comparable; never

@@ -1,11 +1,12 @@
 import type { Log as Logger } from './log.js'
-import type { Store } from '../store/store.js'
+import type { ResolveRequest, Store } from '../store/store.js'
 import { serviceKeyString } from '../store/store.js'
 import type { Mapping, MappingInput } from './mapping/types.js'
 import type { DeploymentResult, FinishedResult, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
 import type { Metrics } from './metrics.js'
 import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
+import { resultMatches } from './choose-pending.js'
 
 export interface EngineOptions {
   deploymentTimeoutMs: number
@@ -19,6 +20,11 @@ export interface EngineOptions {
   versionMatch: 'strict' | 'prefer'
   /** Keptn projects whose deployments are taken on; empty = all. */
   projects: readonly string[]
+  /**
+   * How long a result that found nothing pending, but names a version or commit, is held for a
+   * triggered event still on its way (0 = not held).
+   */
+  earlyResultWindowMs: number
 }
 
 export interface EngineDeps {
@@ -97,6 +103,37 @@ export function createEngine (deps: EngineDeps) {
     return body
   }
 
+  // A GitOps tool can report before Keptn's triggered event reaches the bridge (CI pushes to Git
+  // and triggers Keptn at once; the pull path lags up to KEPTN_POLL_INTERVAL). Such a result is
+  // held for a while, but only when it names a version or commit: the deployment it later finishes
+  // must be waiting for exactly that, never a mere fallback.
+  const hold = async (request: ResolveRequest) => {
+    if (options.earlyResultWindowMs <= 0 || (request.versions.length === 0 && !request.commit)) return
+    try {
+      await store.holdResult(request, options.earlyResultWindowMs)
+    } catch (err) {
+      logger.warn({ ...request.key, err: (err as Error).message }, 'could not hold a result for a triggered event still on its way')
+    }
+  }
+
+  /** Finishes a newly taken deployment with a held result that names its version or commit. */
+  const finishedByHeldResult = async (td: TriggeredDeployment, now: number): Promise<boolean> => {
+    if (options.earlyResultWindowMs <= 0 || (td.version === undefined && td.commit === undefined)) return false
+    try {
+      const early = (await store.heldResults(td, now)).find(req => resultMatches(td, req.versions, req.commit))
+      if (!early) return false
+      // Its own delivery id, so two deployments taken at once cannot both be finished by it.
+      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, trigger: undefined, now })
+      if (resolved.status !== 'finished') return false
+      logger.info({ ...early.key, triggeredId: resolved.triggeredId, heldForMs: now - early.now }, 'finishing the triggered deployment with a result that came first')
+      deps.wake(td)
+      return resolved.triggeredId === td.triggeredId
+    } catch (err) {
+      logger.warn({ triggeredId: td.triggeredId, err: (err as Error).message }, 'could not look for a result that came first')
+      return false
+    }
+  }
+
   return {
     /** Takes a Keptn deployment.triggered CloudEvent from the push or the pull path. */
     async acceptTriggered (event: unknown, path: 'push' | 'pull'): Promise<TriggeredAnswer> {
@@ -127,7 +164,7 @@ export function createEngine (deps: EngineDeps) {
       logger.info({ triggeredId: td.triggeredId, keptnContext: td.keptnContext, project: td.project, stage: td.stage, service: td.service, version: td.version, path },
         'took on a triggered deployment')
       deps.wake(td)
-      deps.onTriggered?.(td, event)
+      if (!await finishedByHeldResult(td, now)) deps.onTriggered?.(td, event)
       return { status: 'accepted', triggeredId: td.triggeredId }
     },
 
@@ -149,7 +186,7 @@ export function createEngine (deps: EngineDeps) {
       }
       const key = { project: mapping.project, stage: mapping.stage, service: mapping.service }
       const sequence = mapping.sequence ?? options.triggerSequence
-      const resolved = await store.resolve({
+      const request: ResolveRequest = {
         key,
         deliveryId: result.deliveryId,
         versions: result.versions,
@@ -159,7 +196,8 @@ export function createEngine (deps: EngineDeps) {
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
         dedupeTtlMs: options.dedupeTtlMs,
         now
-      })
+      }
+      const resolved = await store.resolve(request)
       const log = { ...key, object: result.object, reason: result.reason, revision: result.revision, via: mapping.via }
       switch (resolved.status) {
         case 'duplicate':
@@ -177,6 +215,7 @@ export function createEngine (deps: EngineDeps) {
         case 'no-pending': {
           const why = result.outcome === 'failure' ? 'failure with no pending deployment: nothing triggered' : 'no pending deployment'
           logger.info(log, why)
+          await hold(request)
           return answer(result, 'ignored-no-pending', { status: 'ignored', reason: why, ...key })
         }
       }

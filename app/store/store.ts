@@ -48,6 +48,13 @@ export interface Store {
   expire (now: number, finished: (td: TriggeredDeployment) => FinishedResult, limit: number): Promise<TriggeredDeployment[]>
   /** Finishes one pending deployment now (e.g. Git already held the change); false if no longer pending. */
   finishPending (td: TriggeredDeployment, finished: FinishedResult, now: number): Promise<boolean>
+  /**
+   * Keeps a result that found nothing pending until `req.now + ttlMs`, in case the Keptn event it
+   * answers is still on its way (held per service and delivery id; holding twice keeps one).
+   */
+  holdResult (req: ResolveRequest, ttlMs: number): Promise<void>
+  /** The results held for a service that have not run out at `now`, oldest first. */
+  heldResults (key: ServiceKey, now: number): Promise<ResolveRequest[]>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>
   /** The outbox shard a service's entries are kept in (a store without shards has one: 0). */

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { storeBehaviour } from './store-behaviour.js'
+import type { FinishedResult } from '../../app/core/types.js'
 
 const url = await testRedisUrl()
 
@@ -28,4 +29,20 @@ t.test('a lease limited to shards looks at those shards only', async t => {
   t.same((await store.lease(1000, 60_000, 10, [store.shardOf(a)])).map(e => e.id), ['started:a'])
   t.same((await store.lease(1000, 60_000, 10, [])).map(e => e.id), [], 'no shards, nothing leased')
   t.same((await store.lease(1000, 60_000, 10)).map(e => e.id), ['started:b'], 'a full lease finds the other shard')
+})
+
+t.test('held results live in their service\'s shard and Redis drops them when the hold runs out', async t => {
+  const redis = new Redis(url)
+  const prefix = uniquePrefix()
+  const store = createRedisStore(redis, prefix)
+  t.teardown(() => store.close())
+  const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
+  await store.holdResult({ key, deliveryId: 'd1', versions: ['1.0.0'], finished, dedupeTtlMs: 60_000, now: Date.now() }, 300)
+  const [held] = await redis.keys(`{${prefix}:*}:held:*`)
+  t.equal(held, `{${prefix}:${store.shardOf(key)}}:held:podtato/dev/helloservice`)
+  const ttl = await redis.pttl(held!)
+  t.ok(ttl > 0 && ttl <= 300, `expires with the hold (${ttl} ms left)`)
+  await new Promise(resolve => setTimeout(resolve, 400))
+  t.equal(await redis.exists(held!), 0, 'gone without anyone reading it')
 })

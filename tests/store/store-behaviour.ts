@@ -177,6 +177,22 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(snapshot.recent, [{ triggeredId: 'a', message: 'already there' }])
   })
 
+  t.test('held results: per service, oldest first, one per delivery, gone once their time is up', async t => {
+    const store = await makeStore(t)
+    const other = { ...key, service: 'other' }
+    await store.holdResult(request({ deliveryId: 'late', versions: ['2.0.0'], now: 3000 }), 5 * minute)
+    await store.holdResult(request({ deliveryId: 'early', versions: ['1.0.0'], now: 2000 }), minute)
+    await store.holdResult(request({ deliveryId: 'early', versions: ['1.0.0'], now: 2000 }), minute)
+    await store.holdResult(request({ key: other, deliveryId: 'elsewhere', now: 2000 }), minute)
+    t.same((await store.heldResults(key, 2500)).map(r => [r.deliveryId, r.versions]), [['early', ['1.0.0']], ['late', ['2.0.0']]])
+    t.same(await store.heldResults(key, 2500), [
+      request({ deliveryId: 'early', versions: ['1.0.0'], now: 2000 }), request({ deliveryId: 'late', versions: ['2.0.0'], now: 3000 })
+    ], 'held as given')
+    t.same((await store.heldResults(key, 2000 + minute)).map(r => r.deliveryId), ['late'], 'the one-minute hold ran out')
+    t.same((await store.heldResults(other, 2500)).map(r => r.deliveryId), ['elsewhere'])
+    t.same(await store.heldResults({ ...key, stage: 'prod' }, 2500), [])
+  })
+
   t.test('GitOps-first: one trigger per service and revision, a new revision triggers again', async t => {
     const store = await makeStore(t)
     t.same(await store.resolve(request({ trigger: sequence('r1') })), { status: 'triggered', keptnContext: 'seq-r1' })

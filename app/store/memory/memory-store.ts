@@ -11,6 +11,7 @@ export function createMemoryStore (): Store {
   const pending = new Map<string, TriggeredDeployment>() // triggered id -> deployment
   const outbox = new Map<string, { entry: OutboxEntry, due: number }>()
   const dead = new Map<string, DeadLetter>()
+  const held = new Map<string, Map<string, { req: ResolveRequest, until: number }>>() // service -> delivery id -> result
   let recent: OutboxEntry[] = []
 
   const mark = (key: string, ttlMs: number, now: number): boolean => {
@@ -38,6 +39,10 @@ export function createMemoryStore (): Store {
     if (now - swept < 60_000) return
     swept = now
     for (const [key, expires] of markers) if (expires <= now) markers.delete(key)
+    for (const [key, results] of held) {
+      for (const [id, { until }] of results) if (until <= now) results.delete(id)
+      if (results.size === 0) held.delete(key)
+    }
   }
 
   return {
@@ -83,6 +88,21 @@ export function createMemoryStore (): Store {
       if (!pending.delete(td.triggeredId)) return false
       enqueue({ id: `finished:${td.triggeredId}`, kind: 'finished', pending: td, result: finished }, now)
       return true
+    },
+
+    async holdResult (req, ttlMs) {
+      sweep(req.now)
+      const key = serviceKeyString(req.key)
+      const results = held.get(key) ?? new Map()
+      results.set(req.deliveryId, { req, until: req.now + ttlMs })
+      held.set(key, results)
+    },
+
+    async heldResults (key, now) {
+      return [...held.get(serviceKeyString(key))?.values() ?? []]
+        .filter(h => h.until > now)
+        .map(h => h.req)
+        .sort((a, b) => a.now - b.now)
     },
 
     async updatePending (td) {

@@ -133,6 +133,23 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       return await claim(keys.forKey(td), td, finished, now, false)
     },
 
+    // Best effort, so no WAIT: a hold lost in a failover only means the deployment times out as before.
+    async holdResult (req, ttlMs) {
+      const key = keys.forKey(req.key).held(req.key)
+      await redis.multi()
+        .hset(key, req.deliveryId, JSON.stringify({ req, until: req.now + ttlMs }))
+        .pexpire(key, ttlMs)
+        .exec()
+    },
+
+    async heldResults (key, now) {
+      const all = await redis.hvals(keys.forKey(key).held(key))
+      return all.map(json => JSON.parse(json) as { req: ResolveRequest, until: number })
+        .filter(h => h.until > now)
+        .map(h => h.req)
+        .sort((a, b) => a.now - b.now)
+    },
+
     async updatePending (td) {
       return await run<number>('kgbUpdatePending', keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
     },
