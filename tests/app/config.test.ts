@@ -45,6 +45,7 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ REDIS_URL: 'redis://a:1', REDIS_TLS_CA_FILE: readable }, /^REDIS_URL: uses redis:\/\/ \(no TLS\) while .* asks for TLS; use rediss:\/\//],
     [{ REDIS_URL: 'redis://a:1', REDIS_TLS: 'true' }, /^REDIS_URL: uses redis:\/\//],
     [{ REDIS_TLS: 'on' }, /^REDIS_TLS=on: must be true or false/],
+    [{ EARLY_RESULT_WINDOW: 'soon' }, /^EARLY_RESULT_WINDOW=soon: must be a duration/],
     [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
   ]
   for (const [env, message] of cases) {
@@ -95,6 +96,11 @@ t.test('TLS to Redis is on with rediss://, REDIS_TLS or a certificate file; the 
   const sentinel = { REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm', REDIS_PASSWORD: 'data-secret' }
   t.equal(loadConfig(sentinel).redis.sentinelPassword, 'data-secret')
   t.equal(loadConfig({ ...sentinel, REDIS_SENTINEL_PASSWORD: 'sentinel-secret' }).redis.sentinelPassword, 'sentinel-secret')
+})
+
+t.test('a result that came first is held for 5 minutes unless told otherwise', async t => {
+  t.equal(loadConfig({}).earlyResultWindowMs, 5 * 60_000)
+  t.equal(loadConfig({ EARLY_RESULT_WINDOW: '0' }).earlyResultWindowMs, 0)
 })
 
 t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {

@@ -1,0 +1,131 @@
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { build, logCapture, manualClock } from '../helpers/app.js'
+import { createMemoryStore } from '../../app/store/memory/memory-store.js'
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+
+// Flux can report before Keptn's triggered event reaches the bridge: CI pushes the new tag to Git
+// and triggers Keptn at once, and the pull path lags up to KEPTN_POLL_INTERVAL. A result that
+// names a version is held for EARLY_RESULT_WINDOW and finishes the deployment that asks for
+// exactly that version when it arrives; nothing else.
+
+const redisUrl = await testRedisUrl()
+const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+function env (fake: KeptnFake, over: Record<string, string> = {}) {
+  return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over }
+}
+
+const triggeredFor = (tag: string) =>
+  makeTriggered({ ...podtato, configurationChange: { values: { image: `ghcr.io/podtato-head/podtato-server:v${tag}` } } })
+const upgradedTo = (tag: string, extra: Record<string, string> = {}, timestamp = new Date()) => fluxRequest(fluxEvent({
+  message: `Helm upgrade succeeded: podtato-server ${tag}`,
+  timestamp: timestamp.toISOString().replace(/\.\d+Z$/, 'Z'),
+  metadata: { revision: '0.3.2', 'app-version': tag, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice', ...extra }
+}))
+const push = (app: FastifyInstance, body: unknown) =>
+  app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+const pendingIds = async (app: FastifyInstance) =>
+  ((await app.inject('/api/v1/deployments')).json().pending as Array<{ triggeredId: string }>).map(p => p.triggeredId)
+
+withKeptnFake(t, 'a Flux success that came first finishes the deployment of that version as soon as it is triggered', async (t, fake) => {
+  const app = await build(t, env(fake))
+  const early = await app.inject(upgradedTo('0.3.3'))
+  t.equal(early.statusCode, 200)
+  t.match(early.json(), { status: 'ignored', reason: 'no pending deployment' })
+
+  const triggered = triggeredFor('0.3.3')
+  t.equal((await push(app, triggered)).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.equal(ofType(fake, 'started').length, 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { ...podtato, status: 'succeeded', result: 'pass' } })
+  const started = fake.received.findIndex(e => e.type.endsWith('.started'))
+  const finished = fake.received.findIndex(e => e.type.endsWith('.finished'))
+  t.ok(started < finished, '.started is sent before .finished')
+  t.same(await pendingIds(app), [])
+  t.equal((await app.inject(upgradedTo('0.3.3'))).json().status, 'duplicate', 'Flux retrying the first event changes nothing')
+})
+
+withKeptnFake(t, 'a held result finishes only the deployment of its own version, and only once', async (t, fake) => {
+  const app = await build(t, env(fake))
+  await app.inject(upgradedTo('0.3.3'))
+  const other = triggeredFor('0.3.4')
+  t.equal((await push(app, other)).statusCode, 202)
+  const same = [triggeredFor('0.3.3'), triggeredFor('0.3.3')]
+  for (const ev of same) t.equal((await push(app, ev)).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 1)
+  await sleep(200)
+  t.same(ofType(fake, 'finished').map(e => e.triggeredid), [same[0]!.id], 'the first deployment asking for 0.3.3 is finished')
+  t.same((await pendingIds(app)).sort(), [other.id, same[1]!.id].sort(), '0.3.4 and the second 0.3.3 still wait for Flux')
+})
+
+withKeptnFake(t, 'a result that names no version is not held: it cannot tell which deployment it answers', async (t, fake) => {
+  const app = await build(t, env(fake))
+  const kustomization = fluxRequest(fluxEvent({
+    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'podtato-dev', apiVersion: 'kustomize.toolkit.fluxcd.io/v1' },
+    reason: 'ReconciliationSucceeded',
+    message: 'Deployment/podtato-dev/helloservice configured',
+    metadata: { revision: 'main@sha1:3c5e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' }
+  }))
+  t.equal((await app.inject(kustomization)).json().reason, 'no pending deployment')
+  const triggered = triggeredFor('0.3.3')
+  await push(app, triggered)
+  await fake.waitFor(f => ofType(f, 'started').length === 1)
+  await sleep(200)
+  t.equal(ofType(fake, 'finished').length, 0)
+  t.same(await pendingIds(app), [triggered.id])
+})
+
+withKeptnFake(t, 'a held result runs out after EARLY_RESULT_WINDOW; 0 turns holding off', async (t, fake) => {
+  const clock = manualClock(Date.now())
+  const app = await build(t, env(fake, { EARLY_RESULT_WINDOW: '2m' }), { clock })
+  await app.inject(upgradedTo('0.3.3', {}, new Date(clock())))
+  clock.advance(2 * 60_000 + 1)
+  const late = triggeredFor('0.3.3')
+  await push(app, late)
+
+  const off = await build(t, env(fake, { EARLY_RESULT_WINDOW: '0' }))
+  await off.inject(upgradedTo('0.3.3'))
+  const unheld = triggeredFor('0.3.3')
+  await push(off, unheld)
+
+  await fake.waitFor(f => ofType(f, 'started').length === 2)
+  await sleep(200)
+  t.equal(ofType(fake, 'finished').length, 0, 'neither is finished by the early result')
+  t.same(await pendingIds(app), [late.id])
+  t.same(await pendingIds(off), [unheld.id])
+})
+
+withKeptnFake(t, 'two replicas taking two deployments of the held version at once: the result finishes one', async (t, fake) => {
+  const shared = env(fake)
+  const [a, b] = [await build(t, shared), await build(t, shared)]
+  await a.inject(upgradedTo('0.3.3'))
+  const both = [triggeredFor('0.3.3'), triggeredFor('0.3.3')]
+  const answers = await Promise.all([push(a, both[0]), push(b, both[1]), push(b, both[0]), push(a, both[1])])
+  t.same(answers.map(r => r.json().status).sort(), ['accepted', 'accepted', 'duplicate', 'duplicate'])
+  await fake.waitFor(f => ofType(f, 'started').length === 2 && ofType(f, 'finished').length === 1)
+  await sleep(300)
+  t.equal(ofType(fake, 'finished').length, 1, 'one .finished')
+  t.equal((await pendingIds(a)).length, 1, 'the other deployment still waits for Flux')
+})
+
+withKeptnFake(t, 'holding is best effort: when it fails, Flux and Keptn get the answers they would have got without it', async (t, fake) => {
+  const store = createMemoryStore()
+  const broken = Object.assign(Object.create(store) as typeof store, {
+    holdResult: async () => { throw new Error('hold failed') },
+    heldResults: async () => { throw new Error('lookup failed') }
+  })
+  const log = logCapture()
+  const app = await build(t, { ...env(fake), REDIS_URL: undefined, LOG_LEVEL: 'warn' }, { store: broken, logDestination: log.stream })
+  t.match((await app.inject(upgradedTo('0.3.3'))).json(), { status: 'ignored', reason: 'no pending deployment' })
+  const triggered = triggeredFor('0.3.3')
+  t.equal((await push(app, triggered)).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'started').length === 1)
+  t.same(await pendingIds(app), [triggered.id], 'the deployment waits for Flux as it would have')
+  t.match(log.text(), /could not hold a result.*hold failed|hold failed.*could not hold a result/)
+  t.match(log.text(), /lookup failed/)
+})
