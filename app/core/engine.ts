@@ -107,14 +107,8 @@ export function createEngine (deps: EngineDeps) {
   // and triggers Keptn at once; the pull path lags up to KEPTN_POLL_INTERVAL). Such a result is
   // held for a while, but only when it names a version or commit: the deployment it later finishes
   // must be waiting for exactly that, never a mere fallback.
-  const hold = async (request: ResolveRequest) => {
-    if (options.earlyResultWindowMs <= 0 || (request.versions.length === 0 && !request.commit)) return
-    try {
-      await store.holdResult(request, options.earlyResultWindowMs)
-    } catch (err) {
-      logger.warn({ ...request.key, err: (err as Error).message }, 'could not hold a result for a triggered event still on its way')
-    }
-  }
+  const holdFor = (result: DeploymentResult): number =>
+    result.versions.length > 0 || result.commit ? options.earlyResultWindowMs : 0
 
   /** Finishes a newly taken deployment with a held result that names its version or commit. */
   const finishedByHeldResult = async (td: TriggeredDeployment, now: number): Promise<boolean> => {
@@ -123,7 +117,7 @@ export function createEngine (deps: EngineDeps) {
       const early = (await store.heldResults(td, now)).find(req => resultMatches(td, req.versions, req.commit))
       if (!early) return false
       // Its own delivery id, so two deployments taken at once cannot both be finished by it.
-      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, trigger: undefined, now })
+      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, trigger: undefined, holdMs: 0, now })
       if (resolved.status !== 'finished') return false
       logger.info({ ...early.key, triggeredId: resolved.triggeredId, heldForMs: now - early.now }, 'finishing the triggered deployment with a result that came first')
       deps.wake(td)
@@ -194,6 +188,7 @@ export function createEngine (deps: EngineDeps) {
         strictVersions: options.versionMatch === 'strict',
         finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
+        holdMs: holdFor(result),
         dedupeTtlMs: options.dedupeTtlMs,
         now
       }
@@ -215,7 +210,6 @@ export function createEngine (deps: EngineDeps) {
         case 'no-pending': {
           const why = result.outcome === 'failure' ? 'failure with no pending deployment: nothing triggered' : 'no pending deployment'
           logger.info(log, why)
-          await hold(request)
           return answer(result, 'ignored-no-pending', { status: 'ignored', reason: why, ...key })
         }
       }

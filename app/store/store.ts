@@ -15,6 +15,11 @@ export interface ResolveRequest {
   finished: FinishedResult
   /** Given when GitOps-first triggering applies: sent when no pending deployment is found. */
   trigger?: SequenceTrigger
+  /**
+   * When nothing is pending and nothing is triggered, the result is kept this long (per service and
+   * delivery id) for a Keptn event still on its way; see heldResults. 0 or absent: not kept.
+   */
+  holdMs?: number
   dedupeTtlMs: number
   now: number
 }
@@ -48,12 +53,7 @@ export interface Store {
   expire (now: number, finished: (td: TriggeredDeployment) => FinishedResult, limit: number): Promise<TriggeredDeployment[]>
   /** Finishes one pending deployment now (e.g. Git already held the change); false if no longer pending. */
   finishPending (td: TriggeredDeployment, finished: FinishedResult, now: number): Promise<boolean>
-  /**
-   * Keeps a result that found nothing pending until `req.now + ttlMs`, in case the Keptn event it
-   * answers is still on its way (held per service and delivery id; holding twice keeps one).
-   */
-  holdResult (req: ResolveRequest, ttlMs: number): Promise<void>
-  /** The results held for a service that have not run out at `now`, oldest first. */
+  /** The results resolve held for a service (see holdMs) that have not run out at `now`, oldest first. */
   heldResults (key: ServiceKey, now: number): Promise<ResolveRequest[]>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>

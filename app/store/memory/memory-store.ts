@@ -33,6 +33,11 @@ export function createMemoryStore (): Store {
     }
     return true
   }
+  const hold = (key: string, req: ResolveRequest, ms: number) => {
+    const results = held.get(key) ?? new Map()
+    results.set(req.deliveryId, { req, until: req.now + ms })
+    held.set(key, results)
+  }
   // Expired markers are dropped at most once a minute, whichever write comes along.
   let swept = 0
   const sweep = (now: number) => {
@@ -69,7 +74,10 @@ export function createMemoryStore (): Store {
         enqueue({ id: `finished:${chosen.triggeredId}`, kind: 'finished', pending: chosen, result: req.finished }, req.now)
         return { status: 'finished', triggeredId: chosen.triggeredId, keptnContext: chosen.keptnContext }
       }
-      if (!req.trigger) return { status: 'no-pending' }
+      if (!req.trigger) {
+        if (req.holdMs) hold(key, req, req.holdMs)
+        return { status: 'no-pending' }
+      }
       if (!mark(`sequence:${key}:${req.trigger.revision}`, req.dedupeTtlMs, req.now)) return { status: 'already-triggered' }
       enqueue({ id: `trigger:${req.trigger.keptnContext}`, kind: 'trigger', trigger: req.trigger }, req.now)
       return { status: 'triggered', keptnContext: req.trigger.keptnContext }
@@ -88,14 +96,6 @@ export function createMemoryStore (): Store {
       if (!pending.delete(td.triggeredId)) return false
       enqueue({ id: `finished:${td.triggeredId}`, kind: 'finished', pending: td, result: finished }, now)
       return true
-    },
-
-    async holdResult (req, ttlMs) {
-      sweep(req.now)
-      const key = serviceKeyString(req.key)
-      const results = held.get(key) ?? new Map()
-      results.set(req.deliveryId, { req, until: req.now + ttlMs })
-      held.set(key, results)
     },
 
     async heldResults (key, now) {

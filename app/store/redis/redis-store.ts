@@ -7,7 +7,7 @@ import { entryServiceKey } from '../entry-key.js'
 
 const scripts = {
   kgbAddTriggered: { file: 'add-triggered.lua', keys: 6 },
-  kgbResolve: { file: 'resolve.lua', keys: 8 },
+  kgbResolve: { file: 'resolve.lua', keys: 9 },
   kgbClaimPending: { file: 'claim-pending.lua', keys: 6 },
   kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
   kgbLease: { file: 'lease.lua', keys: 2 },
@@ -101,11 +101,13 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       const trigger = req.trigger
       const triggerId = trigger ? `trigger:${trigger.keptnContext}` : ''
       const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
+      const holdMs = req.holdMs ?? 0
+      const heldEntry = holdMs > 0 ? JSON.stringify({ req, until: req.now + holdMs }) : ''
       const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
         k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
-        k.sequence(req.key, trigger?.revision ?? ''),
+        k.sequence(req.key, trigger?.revision ?? ''), k.held(req.key),
         req.now, req.dedupeTtlMs, JSON.stringify(req.finished), req.commit ?? '', triggerEntry, triggerId,
-        req.dedupeTtlMs, recentLimit, req.strictVersions === false ? '0' : '1', ...req.versions)
+        req.dedupeTtlMs, recentLimit, req.strictVersions === false ? '0' : '1', heldEntry, holdMs, ...req.versions)
       if (status === 'finished') return { status, triggeredId: triggeredId!, keptnContext: keptnContext! }
       if (status === 'triggered') return { status, keptnContext: trigger!.keptnContext }
       return { status: status as 'duplicate' | 'already-triggered' | 'no-pending' }
@@ -131,15 +133,6 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
 
     async finishPending (td, finished, now) {
       return await claim(keys.forKey(td), td, finished, now, false)
-    },
-
-    // Best effort, so no WAIT: a hold lost in a failover only means the deployment times out as before.
-    async holdResult (req, ttlMs) {
-      const key = keys.forKey(req.key).held(req.key)
-      await redis.multi()
-        .hset(key, req.deliveryId, JSON.stringify({ req, until: req.now + ttlMs }))
-        .pexpire(key, ttlMs)
-        .exec()
     },
 
     async heldResults (key, now) {

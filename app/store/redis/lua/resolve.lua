@@ -4,10 +4,13 @@
 -- KEYS[1] delivery marker  KEYS[2] pending zset of the service  KEYS[3] pending data hash
 -- KEYS[4] deadlines zset   KEYS[5] outbox hash  KEYS[6] outbox due zset  KEYS[7] recent list
 -- KEYS[8] sequence marker of service+revision (only read when ARGV[5] is not empty)
+-- KEYS[9] held results hash of the service (only written when ARGV[10] is not empty)
 -- ARGV[1] now  ARGV[2] delivery marker ttl (ms)  ARGV[3] FinishedResult JSON
 -- ARGV[4] commit or ''  ARGV[5] trigger outbox entry JSON or ''  ARGV[6] trigger entry id
 -- ARGV[7] sequence marker ttl (ms)  ARGV[8] recent list length  ARGV[9] '1' when a known version
--- that differs excludes a deployment, '0' when it only loses preference  ARGV[10..] versions
+-- that differs excludes a deployment, '0' when it only loses preference
+-- ARGV[10] held result JSON or '' (kept when nothing is pending or triggered)  ARGV[11] its ttl (ms)
+-- ARGV[12..] versions
 -- Returns {'duplicate'} | {'finished', tid, context} | {'triggered'} | {'already-triggered'} | {'no-pending'}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
   return {'duplicate'}
@@ -15,8 +18,8 @@ end
 local commit = ARGV[4]
 local versions = {}
 local strictVersions = ARGV[9] == '1'
-for i = 10, #ARGV do versions[ARGV[i]] = true end
-local hasVersions = #ARGV >= 10
+for i = 12, #ARGV do versions[ARGV[i]] = true end
+local hasVersions = #ARGV >= 12
 
 -- A record Redis' cjson cannot read (e.g. an escaped lone surrogate in a label) must not make
 -- every later result for the service fail: it is treated as having nothing to compare.
@@ -37,7 +40,7 @@ end
 -- writes verbatim, so any other version or commit turns it off (every record is decoded).
 local needles = {}
 local verbatim = '^[%w%.%-_%+:/@~]+$'
-for i = 10, #ARGV do
+for i = 12, #ARGV do
   if needles and string.find(ARGV[i], verbatim) then
     needles[#needles + 1] = '"version":"' .. ARGV[i] .. '"'
   else
@@ -107,6 +110,11 @@ if chosen then
   return {'finished', chosen, tostring(decode(chosenJson).keptnContext or '')}
 end
 if ARGV[5] == '' then
+  -- Kept for a triggered event still on its way; the delivery marker's name is unique per delivery.
+  if ARGV[10] ~= '' then
+    redis.call('HSET', KEYS[9], KEYS[1], ARGV[10])
+    redis.call('PEXPIRE', KEYS[9], ARGV[11])
+  end
   return {'no-pending'}
 end
 if not redis.call('SET', KEYS[8], '1', 'NX', 'PX', ARGV[7]) then
