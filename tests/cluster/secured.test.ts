@@ -40,3 +40,11 @@ t.test('a Cluster asking for a password the bridge gets wrong: not ready, 503, t
   t.match(log.text(), /Redis connection error/)
   t.notMatch(log.text(), wrong)
 })
+
+withKeptnFake(t, 'a TLS Cluster whose certificates name the host, not its address, seeded by name: a deployment is finished', async (t, fake) => {
+  const security: RedisSecurity = { tls: testCertificates(), namedOnly: true }
+  const cluster = await startRedisCluster({ masters: 3, security })
+  t.teardown(() => cluster.stop())
+  const byName = cluster.nodes.map(node => node.replace('127.0.0.1', 'localhost'))
+  await oneDeploymentFinishes(t, fake, { REDIS_CLUSTER_NODES: byName.join(','), ...bridgeEnv(security) })
+})

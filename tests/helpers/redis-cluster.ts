@@ -108,7 +108,7 @@ const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes
 
 /**
  * A Redis Cluster of `masters` masters with `replicas` replicas each, all slots assigned, `cluster_state:ok` everywhere;
- * with `security`, every node (and the cluster bus) asks for it.
+ * with `security`, every node (and the cluster bus) asks for it; with `namedOnly`, nodes announce themselves as `localhost`.
  */
 export async function startRedisCluster ({ masters = 3, replicas = 0, security = {} as RedisSecurity } = {}): Promise<RedisCluster> {
   const root = mkdtempSync(join(tmpdir(), 'kgb-cluster-'))
@@ -124,7 +124,8 @@ export async function startRedisCluster ({ masters = 3, replicas = 0, security =
   })
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      servers.push(await startServer(join(root, `n${i}`), [...clusterArgs, '--cluster-port', String(await freePort())], security))
+      const announce = security.namedOnly ? ['--cluster-announce-hostname', 'localhost', '--cluster-preferred-endpoint-type', 'hostname'] : []
+      servers.push(await startServer(join(root, `n${i}`), [...clusterArgs, ...announce, '--cluster-port', String(await freePort())], security))
     }
     const nodes = servers.map(s => s.address)
     await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicas), '--cluster-yes', ...cliArgs(security)], { timeout: 30_000 })

@@ -5,12 +5,16 @@ import { join } from 'node:path'
 
 // Passwords and TLS for the private Redis servers the tests start: the certificates are made by
 // openssl at test time (a CA, a server certificate for 127.0.0.1 that Redis also presents as a
-// client to its replicas and cluster peers, and a client certificate for the bridge).
+// client to its replicas and cluster peers, one that names only the host `localhost`, and a client
+// certificate for the bridge).
 
 export interface TestCertificates {
   ca: string
   serverCert: string
   serverKey: string
+  /** Names the host `localhost` only, no address: a client that dials 127.0.0.1 must refuse it. */
+  namedServerCert: string
+  namedServerKey: string
   clientCert: string
   clientKey: string
   /** A CA that signed none of these: trusting only it must fail. */
@@ -23,6 +27,8 @@ export interface RedisSecurity {
   sentinelPassword?: string | false
   /** TLS only (no plain port), client certificates required (Redis' default `tls-auth-clients yes`). */
   tls?: TestCertificates
+  /** With tls: the servers present the certificate that names only `localhost` (cluster nodes announce that name). */
+  namedOnly?: boolean
 }
 
 function openssl (dir: string, args: string[]): void {
@@ -50,11 +56,14 @@ export function testCertificates (): TestCertificates {
   ca('ca')
   ca('other-ca')
   signed('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n')
+  signed('named-server', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n')
   signed('client', 'extendedKeyUsage=clientAuth\n')
   made = {
     ca: join(dir, 'ca.crt'),
     serverCert: join(dir, 'server.crt'),
     serverKey: join(dir, 'server.key'),
+    namedServerCert: join(dir, 'named-server.crt'),
+    namedServerKey: join(dir, 'named-server.key'),
     clientCert: join(dir, 'client.crt'),
     clientKey: join(dir, 'client.key'),
     otherCa: join(dir, 'other-ca.crt')
@@ -65,11 +74,12 @@ export function testCertificates (): TestCertificates {
 /** redis-server arguments for listening on `port` with this security (sentinels included). */
 export function serverArgs (security: RedisSecurity, port: number, role: 'data' | 'sentinel' = 'data'): string[] {
   const args: string[] = []
-  const { password, tls } = role === 'data' ? security : sentinelSecurity(security)
+  const { password, tls, namedOnly } = role === 'data' ? security : sentinelSecurity(security)
   if (password) args.push('--requirepass', password)
   if (password && role === 'data') args.push('--masterauth', password)
   if (!tls) return [...args, '--port', String(port)]
-  return [...args, '--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.serverCert, '--tls-key-file', tls.serverKey,
+  const [cert, key] = namedOnly ? [tls.namedServerCert, tls.namedServerKey] : [tls.serverCert, tls.serverKey]
+  return [...args, '--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key,
     '--tls-ca-cert-file', tls.ca, '--tls-replication', 'yes', ...(role === 'data' ? ['--tls-cluster', 'yes'] : [])]
 }
 
@@ -81,10 +91,12 @@ export function sentinelSecurity (security: RedisSecurity): RedisSecurity {
 
 /** ioredis options for a test's own client (as the bridge's client certificate). */
 export function clientOptions (security: RedisSecurity) {
-  const { password, tls } = security
+  const { password, tls, namedOnly } = security
   return {
     password,
-    tls: tls ? { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) } : undefined
+    tls: tls
+      ? { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey), ...(namedOnly ? { servername: 'localhost' } : {}) }
+      : undefined
   }
 }
 

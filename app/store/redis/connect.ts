@@ -35,6 +35,9 @@ export function connectRedis (redis: Config['redis']): RedisClient {
   }
   if (redis.clusterNodes) {
     return new Cluster(redis.clusterNodes.map(hostPort), {
+      // ioredis dials seeds by the address it looks up, so TLS would check a certificate that names
+      // the host (ElastiCache, most in-cluster certificates) against an IP: dial them by name.
+      ...(tls ? { dnsLookup: (host: string, callback: (err: null, address: string) => void) => callback(null, host) } : {}),
       enableOfflineQueue: false,
       clusterRetryStrategy: times => Math.min(times * 200, 2000),
       redisOptions: common
