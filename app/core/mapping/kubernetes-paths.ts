@@ -1,6 +1,6 @@
 import type { ObjectRef } from '../types.js'
 
-// Flux events may omit involvedObject.apiVersion; these are the versions current Flux serves.
+// Flux events may omit involvedObject.apiVersion; these are the versions current Flux (≥ 2.6) serves.
 const fallbackApiVersions: Record<string, string> = {
   helmrelease: 'helm.toolkit.fluxcd.io/v2',
   kustomization: 'kustomize.toolkit.fluxcd.io/v1',
@@ -8,7 +8,7 @@ const fallbackApiVersions: Record<string, string> = {
   helmrepository: 'source.toolkit.fluxcd.io/v1',
   helmchart: 'source.toolkit.fluxcd.io/v1',
   bucket: 'source.toolkit.fluxcd.io/v1',
-  ocirepository: 'source.toolkit.fluxcd.io/v1beta2'
+  ocirepository: 'source.toolkit.fluxcd.io/v1'
 }
 
 /** The resource name of a kind, as the API server spells it in URLs (HelmRelease → helmreleases). */

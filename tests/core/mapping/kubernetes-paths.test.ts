@@ -19,7 +19,7 @@ test('falls back to current Flux API versions when apiVersion is missing', async
     ['HelmRepository', '/apis/source.toolkit.fluxcd.io/v1/namespaces/ns/helmrepositories/x'],
     ['HelmChart', '/apis/source.toolkit.fluxcd.io/v1/namespaces/ns/helmcharts/x'],
     ['Bucket', '/apis/source.toolkit.fluxcd.io/v1/namespaces/ns/buckets/x'],
-    ['OCIRepository', '/apis/source.toolkit.fluxcd.io/v1beta2/namespaces/ns/ocirepositories/x']
+    ['OCIRepository', '/apis/source.toolkit.fluxcd.io/v1/namespaces/ns/ocirepositories/x']
   ]
   for (const [kind, path] of cases) {
     t.equal(objectPath({ kind, namespace: 'ns', name: 'x' }), path, kind)
