@@ -34,7 +34,8 @@ const pendingIds = async (app: FastifyInstance) =>
 
 withKeptnFake(t, 'a Flux success that came first finishes the deployment of that version as soon as it is triggered', async (t, fake) => {
   const app = await build(t, env(fake))
-  const early = await app.inject(upgradedTo('0.3.3'))
+  const first = upgradedTo('0.3.3')
+  const early = await app.inject(first)
   t.equal(early.statusCode, 200)
   t.match(early.json(), { status: 'ignored', reason: 'no pending deployment' })
 
@@ -47,7 +48,7 @@ withKeptnFake(t, 'a Flux success that came first finishes the deployment of that
   const finished = fake.received.findIndex(e => e.type.endsWith('.finished'))
   t.ok(started < finished, '.started is sent before .finished')
   t.same(await pendingIds(app), [])
-  t.equal((await app.inject(upgradedTo('0.3.3'))).json().status, 'duplicate', 'Flux retrying the first event changes nothing')
+  t.equal((await app.inject(first)).json().status, 'duplicate', 'Flux retrying the first event changes nothing')
 })
 
 withKeptnFake(t, 'a held result finishes only the deployment of its own version, and only once', async (t, fake) => {
