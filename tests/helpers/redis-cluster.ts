@@ -123,8 +123,8 @@ export async function startRedisCluster ({ masters = 3, replicas = 0, security =
     return { id: id!, address: address!.split('@')[0]!, master: flags!.includes('master') && !flags!.includes('fail'), of: master! }
   })
   try {
+    const announce = security.namedOnly ? ['--cluster-announce-hostname', 'localhost', '--cluster-preferred-endpoint-type', 'hostname'] : []
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      const announce = security.namedOnly ? ['--cluster-announce-hostname', 'localhost', '--cluster-preferred-endpoint-type', 'hostname'] : []
       servers.push(await startServer(join(root, `n${i}`), [...clusterArgs, ...announce, '--cluster-port', String(await freePort())], security))
     }
     const nodes = servers.map(s => s.address)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type DNSLookupFunction, type RedisOptions } from 'ioredis'
 import type { Config } from '../../../schemas/config.js'
 import type { RedisClient } from './redis-store.js'
 
@@ -14,6 +14,10 @@ function tlsOptions (tls: Config['redis']['tls']): ConnectionOptions | undefined
   const read = (path?: string) => path ? readFileSync(path) : undefined
   return { ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile) }
 }
+
+// ioredis dials Cluster seeds by the address it looks up, so TLS would check a certificate that
+// names the host (ElastiCache, most in-cluster certificates) against an IP: dial them by name.
+const byName: DNSLookupFunction = (host, callback) => callback(null, host)
 
 /**
  * Connects in the configured mode. Commands fail at once while Redis is away (no offline queue),
@@ -35,9 +39,7 @@ export function connectRedis (redis: Config['redis']): RedisClient {
   }
   if (redis.clusterNodes) {
     return new Cluster(redis.clusterNodes.map(hostPort), {
-      // ioredis dials seeds by the address it looks up, so TLS would check a certificate that names
-      // the host (ElastiCache, most in-cluster certificates) against an IP: dial them by name.
-      ...(tls ? { dnsLookup: (host: string, callback: (err: null, address: string) => void) => callback(null, host) } : {}),
+      ...(tls ? { dnsLookup: byName } : {}),
       enableOfflineQueue: false,
       clusterRetryStrategy: times => Math.min(times * 200, 2000),
       redisOptions: common

@@ -101,7 +101,8 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       const trigger = req.trigger
       const triggerId = trigger ? `trigger:${trigger.keptnContext}` : ''
       const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
-      const holdMs = req.holdMs ?? 0
+      // A result that may trigger a sequence is never held: no need to write its entry out.
+      const holdMs = trigger ? 0 : req.holdMs ?? 0
       const heldEntry = holdMs > 0 ? JSON.stringify({ req, until: req.now + holdMs }) : ''
       const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
         k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
