@@ -4,7 +4,7 @@ import { hookResponses } from '../schemas/responses.js'
 import { compileValidator } from '../schemas/validator.js'
 import { fromArgoNotification } from '../app/core/sources/argocd.js'
 import { HttpError, badRequest, unauthorized } from '../app/http-errors.js'
-import { acceptRawJson, hookBodyLimit, parseJsonBody } from './parse-json.js'
+import { acceptRawJson, hookBodyLimit, parseJsonBody, rawBody } from './parse-json.js'
 import { countRejected } from './count-rejected.js'
 
 const validNotification = compileValidator(ArgoNotification)
@@ -18,7 +18,7 @@ export default async function argocdRoutes (app: FastifyInstance) {
     const allowed = app.auth.argocd(request)
     if (allowed === undefined) throw new HttpError(404, 'the Argo CD hook is disabled: set ARGOCD_WEBHOOK_TOKEN', 'DISABLED')
     if (!allowed) throw unauthorized()
-    const checked = validNotification(parseJsonBody(request.body as Buffer))
+    const checked = validNotification(parseJsonBody(rawBody(request)))
     if (!checked.ok) throw badRequest(`invalid Argo CD notification: ${checked.reason}`)
     const answer = await app.engine.acceptResult(fromArgoNotification(checked.value))
     return await reply.code(answer.status === 'accepted' ? 202 : 200).send(answer)

@@ -4,7 +4,7 @@ import { hookResponses } from '../schemas/responses.js'
 import { compileValidator } from '../schemas/validator.js'
 import { fromFluxEvent } from '../app/core/sources/flux.js'
 import { badRequest, unauthorized } from '../app/http-errors.js'
-import { acceptRawJson, hookBodyLimit, parseJsonBody } from './parse-json.js'
+import { acceptRawJson, hookBodyLimit, parseJsonBody, rawBody } from './parse-json.js'
 import { countRejected } from './count-rejected.js'
 
 const validFluxEvent = compileValidator(FluxEvent)
@@ -15,7 +15,7 @@ export default async function fluxRoutes (app: FastifyInstance) {
   acceptRawJson(app)
 
   app.post('/hooks/flux', { bodyLimit: hookBodyLimit, schema: { response: hookResponses } }, async (request, reply) => {
-    const raw = request.body as Buffer
+    const raw = rawBody(request)
     if (!app.auth.flux(request, raw)) throw unauthorized()
     const checked = validFluxEvent(parseJsonBody(raw))
     if (!checked.ok) throw badRequest(`invalid Flux event: ${checked.reason}`)

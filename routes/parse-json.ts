@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { badRequest } from '../app/http-errors.js'
 
@@ -9,6 +9,13 @@ export function parseJsonBody (raw: Buffer): unknown {
   } catch (err) {
     throw badRequest(`body is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+const noBody = Buffer.alloc(0)
+
+/** The bytes acceptRawJson kept; a request with no body at all (so no parser ran) has none. */
+export function rawBody (request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : noBody
 }
 
 // Flux allows events up to 3 MiB; leave room above that.

@@ -122,6 +122,22 @@ t.test('bad JSON and schema violations get 400 naming the problem; extra fields 
   t.equal(newer.statusCode, 200, 'unknown extra fields from newer Flux versions are accepted')
 })
 
+t.test('a POST with no body at all is a bad request, not a crash, on every hook', async t => {
+  const app = await build(t, { ARGOCD_WEBHOOK_TOKEN: 'argocd-token-0123456789' })
+  const empty = (url: string, headers: Record<string, string>) => app.inject({ method: 'POST', url, headers })
+  const forged = await empty('/hooks/flux', { 'x-signature': 'sha256=' + 'ab'.repeat(32) })
+  t.equal(forged.statusCode, 401, 'no body and a made-up signature: unauthorized')
+  const signedEmpty = await empty('/hooks/flux', { 'x-signature': signBody('', hmacKey) })
+  t.equal(signedEmpty.statusCode, 400, 'a correctly signed empty body is not JSON')
+  t.match(signedEmpty.json().message, /not valid JSON/)
+  const argo = await empty('/hooks/argocd', { authorization: 'Bearer argocd-token-0123456789' })
+  t.equal(argo.statusCode, 400)
+  t.match(argo.json().message, /not valid JSON: Unexpected end of JSON input/)
+  const keptn = await empty('/events/keptn', {})
+  t.equal(keptn.statusCode, 400)
+  t.match(keptn.json().message, /not valid JSON: Unexpected end of JSON input/)
+})
+
 t.test('a 3 MiB event (legal for Flux) is accepted; a larger body gets 413; other content types 415', async t => {
   const app = await build(t)
   const large = JSON.stringify(fluxEvent({ reason: 'Progressing', message: 'x'.repeat(3 * 1024 * 1024 - 400) }))
