@@ -34,6 +34,7 @@ function request (svc: ServiceRef, version: string, deliveryId: string, now: num
     strictVersions: true,
     finished: { status: 'succeeded', result: 'pass', message: `Successfully deployed ${svc.service} at revision ${version}`, deploymentNames: [svc.service], revision: version, source: 'flux', finishedAt: now },
     dedupeTtlMs,
+    retentionMs: dedupeTtlMs,
     now
   }
 }

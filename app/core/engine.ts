@@ -190,6 +190,7 @@ export function createEngine (deps: EngineDeps) {
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
         holdMs: holdFor(result),
         dedupeTtlMs: options.dedupeTtlMs,
+        retentionMs: options.retentionMs,
         now
       }
       const resolved = await store.resolve(request)

@@ -21,6 +21,8 @@ export interface ResolveRequest {
    */
   holdMs?: number
   dedupeTtlMs: number
+  /** How long a triggered sequence is remembered for its revision (RETENTION). */
+  retentionMs: number
   now: number
 }
 

@@ -40,7 +40,7 @@ t.test('the worker\'s round asks to run again only when more may be due at once'
   const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
   const deps = { store, send, clock: () => 0, logger, options: { ...options, batch: 2 } }
   const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['v'], source: 'flux', finishedAt: 0 }
-  const resolve = (triggeredId: string) => store.resolve({ key: triggered, deliveryId: triggeredId, versions: [], finished, dedupeTtlMs: 60_000, now: 0 })
+  const resolve = (triggeredId: string) => store.resolve({ key: triggered, deliveryId: triggeredId, versions: [], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now: 0 })
 
   await store.addTriggered(triggered, 60_000, 0)
   await resolve('a')

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { Redis } from 'ioredis'
 import { build } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
@@ -44,6 +45,17 @@ withKeptnFake(t, 'a Flux success with no pending deployment triggers the sequenc
   await sleep(300)
   t.same(sequences(fake).map(e => (e.data as { labels: Record<string, string> }).labels['gitops.revision']), ['0.3.2', '0.3.3'])
   t.not(sequences(fake)[0]!.shkeptncontext, sequences(fake)[1]!.shkeptncontext, 'each sequence has its own context')
+})
+
+withKeptnFake(t, 'a revision stays triggered for RETENTION: a reconciliation of it hours later triggers nothing', async (t, fake) => {
+  const env = envFor(fake, { RETENTION: '3d' })
+  const app = await build(t, env)
+  t.equal((await app.inject(fluxRequest(deployed('0.4.0')))).statusCode, 202)
+  const redis = new Redis(redisUrl)
+  t.teardown(() => redis.quit())
+  const [marker] = await redis.keys(`{${env.KEY_PREFIX}:*}:sequence:*`)
+  const ttl = await redis.pttl(marker!)
+  t.ok(ttl > 3 * 24 * 3600_000 - 60_000 && ttl <= 3 * 24 * 3600_000, `the revision's marker lives for RETENTION (${ttl} ms)`)
 })
 
 withKeptnFake(t, 'a failure triggers nothing and is counted', async (t, fake) => {

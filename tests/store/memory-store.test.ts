@@ -8,7 +8,7 @@ t.test('a delivery is a duplicate inside its window and forgotten after it', asy
   const store = createMemoryStore()
   const finished = { status: 'succeeded' as const, result: 'pass' as const, message: 'm', deploymentNames: ['s'], source: 'flux', finishedAt: 0 }
   const key = { project: 'p', stage: 's', service: 'v' }
-  for (let i = 0; i < 100; i++) await store.resolve({ key, deliveryId: `d${i}`, versions: [], finished, dedupeTtlMs: 1000, now: 1000 })
-  t.same(await store.resolve({ key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 1000, now: 1500 }), { status: 'duplicate' }, 'still a duplicate inside its window')
-  t.same(await store.resolve({ key, deliveryId: 'd2', versions: [], finished, dedupeTtlMs: 1000, now: 120_000 }), { status: 'no-pending' }, 'forgotten after it')
+  for (let i = 0; i < 100; i++) await store.resolve({ key, deliveryId: `d${i}`, versions: [], finished, dedupeTtlMs: 1000, retentionMs: 1000, now: 1000 })
+  t.same(await store.resolve({ key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 1000, retentionMs: 1000, now: 1500 }), { status: 'duplicate' }, 'still a duplicate inside its window')
+  t.same(await store.resolve({ key, deliveryId: 'd2', versions: [], finished, dedupeTtlMs: 1000, retentionMs: 1000, now: 120_000 }), { status: 'no-pending' }, 'forgotten after it')
 })

@@ -38,7 +38,7 @@ t.test('held results live in their service\'s shard and Redis drops them when th
   t.teardown(() => store.close())
   const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
   const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
-  t.same(await store.resolve({ key, deliveryId: 'd1', versions: ['1.0.0'], finished, dedupeTtlMs: 60_000, now: Date.now(), holdMs: 300 }), { status: 'no-pending' })
+  t.same(await store.resolve({ key, deliveryId: 'd1', versions: ['1.0.0'], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now: Date.now(), holdMs: 300 }), { status: 'no-pending' })
   const [held] = await redis.keys(`{${prefix}:*}:held:*`)
   t.equal(held, `{${prefix}:${store.shardOf(key)}}:held:podtato/dev/helloservice`)
   const ttl = await redis.pttl(held!)

@@ -16,7 +16,7 @@ const finished: FinishedResult = {
 }
 
 function request (over: Partial<ResolveRequest> = {}): ResolveRequest {
-  return { key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 10 * minute, now: 2000, ...over }
+  return { key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 10 * minute, retentionMs: 7 * 24 * 60 * minute, now: 2000, ...over }
 }
 
 function sequence (revision: string): SequenceTrigger {
@@ -198,6 +198,8 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.same(await store.resolve(request({ trigger: sequence('r1') })), { status: 'triggered', keptnContext: 'seq-r1' })
     t.same(await store.resolve(request({ deliveryId: 'd2', trigger: sequence('r1') })), { status: 'already-triggered' })
     t.same(await store.resolve(request({ deliveryId: 'd3', trigger: sequence('r2') })), { status: 'triggered', keptnContext: 'seq-r2' })
+    t.same(await store.resolve(request({ deliveryId: 'd4', trigger: sequence('r1'), now: 2000 + 11 * minute })), { status: 'already-triggered' },
+      'remembered for RETENTION, not only for the delivery window')
     const leased = await store.lease(2000, minute, 10)
     t.same(leased.map(e => e.id).sort(), ['trigger:seq-r1', 'trigger:seq-r2'])
   })

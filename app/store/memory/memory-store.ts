@@ -78,7 +78,7 @@ export function createMemoryStore (): Store {
         if (req.holdMs) hold(key, req, req.holdMs)
         return { status: 'no-pending' }
       }
-      if (!mark(`sequence:${key}:${req.trigger.revision}`, req.dedupeTtlMs, req.now)) return { status: 'already-triggered' }
+      if (!mark(`sequence:${key}:${req.trigger.revision}`, req.retentionMs, req.now)) return { status: 'already-triggered' }
       enqueue({ id: `trigger:${req.trigger.keptnContext}`, kind: 'trigger', trigger: req.trigger }, req.now)
       return { status: 'triggered', keptnContext: req.trigger.keptnContext }
     },
