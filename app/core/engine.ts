@@ -116,8 +116,10 @@ export function createEngine (deps: EngineDeps) {
     try {
       const early = (await store.heldResults(td, now)).find(req => resultMatches(td, req.versions, req.commit))
       if (!early) return false
-      // Its own delivery id, so two deployments taken at once cannot both be finished by it.
-      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, trigger: undefined, holdMs: 0, now })
+      // Its own delivery id, so two deployments taken at once cannot both be finished by it; marked
+      // for at least as long as the result is held, so a used one never finishes a second.
+      const once = Math.max(early.dedupeTtlMs, options.earlyResultWindowMs)
+      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, dedupeTtlMs: once, trigger: undefined, holdMs: 0, now })
       if (resolved.status !== 'finished') return false
       logger.info({ ...early.key, triggeredId: resolved.triggeredId, heldForMs: now - early.now }, 'finishing the triggered deployment with a result that came first')
       deps.wake(td)

@@ -16,8 +16,9 @@ export interface ResolveRequest {
   /** Given when GitOps-first triggering applies: sent when no pending deployment is found. */
   trigger?: SequenceTrigger
   /**
-   * When nothing is pending and nothing is triggered, the result is kept this long (per service and
-   * delivery id) for a Keptn event still on its way; see heldResults. 0 or absent: not kept.
+   * When no pending deployment is finished (whether or not a sequence is triggered), the result is
+   * kept this long (per service and delivery id) for a Keptn event still on its way; see
+   * heldResults. 0 or absent: not kept.
    */
   holdMs?: number
   dedupeTtlMs: number

@@ -101,6 +101,34 @@ withKeptnFake(t, 'a held result runs out after EARLY_RESULT_WINDOW; 0 turns hold
   t.same(await pendingIds(off), [unheld.id])
 })
 
+withKeptnFake(t, 'a used held result finishes no second deployment, even after the delivery window when the hold is longer', async (t, fake) => {
+  const clock = manualClock(Date.now())
+  const app = await build(t, { ...env(fake), REDIS_URL: undefined, EARLY_RESULT_WINDOW: '1h' }, { clock, store: createMemoryStore() })
+  await app.inject(upgradedTo('0.3.3', {}, new Date(clock())))
+  clock.advance(60_000)
+  const first = triggeredFor('0.3.3')
+  await push(app, first)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  clock.advance(30 * 60_000)
+  const second = triggeredFor('0.3.3')
+  await push(app, second)
+  await fake.waitFor(f => ofType(f, 'started').length === 2)
+  await sleep(200)
+  t.same(ofType(fake, 'finished').map(e => e.triggeredid), [first.id], 'the second deployment of 0.3.3 waits for Flux')
+  t.same(await pendingIds(app), [second.id])
+})
+
+withKeptnFake(t, 'GitOps-first: a success that triggered a sequence still finishes the deployment of its version that Keptn asks for next', async (t, fake) => {
+  const app = await build(t, env(fake, { TRIGGER_SEQUENCE: 'evaluation' }))
+  const early = await app.inject(upgradedTo('2.0.0'))
+  t.match(early.json(), { status: 'accepted', reason: 'triggered dev.evaluation' })
+  const triggered = triggeredFor('2.0.0')
+  t.equal((await push(app, triggered)).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass' } })
+  t.same(await pendingIds(app), [])
+})
+
 withKeptnFake(t, 'two replicas taking two deployments of the held version at once: the result finishes one', async (t, fake) => {
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]

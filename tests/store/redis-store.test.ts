@@ -39,10 +39,29 @@ t.test('held results live in their service\'s shard and Redis drops them when th
   const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
   const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
   t.same(await store.resolve({ key, deliveryId: 'd1', versions: ['1.0.0'], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now: Date.now(), holdMs: 300 }), { status: 'no-pending' })
-  const [held] = await redis.keys(`{${prefix}:*}:held:*`)
-  t.equal(held, `{${prefix}:${store.shardOf(key)}}:held:podtato/dev/helloservice`)
+  const [held] = await redis.keys(`{${prefix}:*}:early:*`)
+  t.equal(held, `{${prefix}:${store.shardOf(key)}}:early:podtato/dev/helloservice`)
   const ttl = await redis.pttl(held!)
   t.ok(ttl > 0 && ttl <= 300, `expires with the hold (${ttl} ms left)`)
   await new Promise(resolve => setTimeout(resolve, 400))
   t.equal(await redis.exists(held!), 0, 'gone without anyone reading it')
+})
+
+t.test('a service that keeps getting results holds only the live ones, not every result since the first', async t => {
+  const redis = new Redis(url)
+  const prefix = uniquePrefix()
+  const store = createRedisStore(redis, prefix)
+  t.teardown(() => store.close())
+  const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
+  const start = Date.now()
+  const window = 5 * 60_000
+  for (let i = 0; i < 30; i++) {
+    const now = start + i * 2 * 60_000
+    await store.resolve({ key, deliveryId: `d${i}`, versions: [`1.0.${i}`], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now, holdMs: window })
+  }
+  const last = start + 29 * 2 * 60_000
+  const [held] = await redis.keys(`{${prefix}:*}:early:*`)
+  t.ok(await redis.zcard(held!) <= 3, 'results that ran out were dropped as new ones came')
+  t.same((await store.heldResults(key, last)).map(r => r.deliveryId), ['d27', 'd28', 'd29'])
 })

@@ -177,7 +177,7 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(snapshot.recent, [{ triggeredId: 'a', message: 'already there' }])
   })
 
-  t.test('held results: kept by a resolve that found nothing, per service, oldest first, once per delivery, gone once their time is up', async t => {
+  t.test('held results: kept by a resolve that finished nothing (triggering a sequence or not), per service, oldest first, once per delivery, gone once their time is up', async t => {
     const store = await makeStore(t)
     const other = { ...key, service: 'other' }
     const late = request({ deliveryId: 'late', versions: ['2.0.0'], now: 3000, holdMs: 5 * minute })
@@ -185,10 +185,11 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     for (const req of [late, early, early, request({ key: other, deliveryId: 'elsewhere', holdMs: minute })]) await store.resolve(req)
     await store.addTriggered(triggered('a', { version: '4.0.0' }), 60 * minute, 1000)
     t.match(await store.resolve(request({ deliveryId: 'finishes', versions: ['4.0.0'], holdMs: minute })), { status: 'finished' })
-    t.match(await store.resolve(request({ deliveryId: 'triggers', versions: ['5.0.0'], holdMs: minute, trigger: sequence('r5') })), { status: 'triggered' })
+    const triggers = request({ deliveryId: 'triggers', versions: ['5.0.0'], holdMs: minute, trigger: sequence('r5'), now: 2200 })
+    t.match(await store.resolve(triggers), { status: 'triggered' })
     t.same(await store.resolve(request({ deliveryId: 'not-asked', versions: ['6.0.0'] })), { status: 'no-pending' })
-    t.same(await store.heldResults(key, 2500), [early, late], 'held as given, only those that found nothing to do')
-    t.same((await store.heldResults(key, 2000 + minute)).map(r => r.deliveryId), ['late'], 'the one-minute hold ran out')
+    t.same(await store.heldResults(key, 2500), [early, triggers, late], 'held as given, only those that finished nothing')
+    t.same((await store.heldResults(key, 2000 + minute)).map(r => r.deliveryId), ['triggers', 'late'], 'the first one-minute hold ran out')
     t.same((await store.heldResults(other, 2500)).map(r => r.deliveryId), ['elsewhere'])
     t.same(await store.heldResults({ ...key, stage: 'prod' }, 2500), [])
   })

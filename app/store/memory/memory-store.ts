@@ -74,10 +74,8 @@ export function createMemoryStore (): Store {
         enqueue({ id: `finished:${chosen.triggeredId}`, kind: 'finished', pending: chosen, result: req.finished }, req.now)
         return { status: 'finished', triggeredId: chosen.triggeredId, keptnContext: chosen.keptnContext }
       }
-      if (!req.trigger) {
-        if (req.holdMs) hold(key, req, req.holdMs)
-        return { status: 'no-pending' }
-      }
+      if (req.holdMs) hold(key, req, req.holdMs)
+      if (!req.trigger) return { status: 'no-pending' }
       if (!mark(`sequence:${key}:${req.trigger.revision}`, req.retentionMs, req.now)) return { status: 'already-triggered' }
       enqueue({ id: `trigger:${req.trigger.keptnContext}`, kind: 'trigger', trigger: req.trigger }, req.now)
       return { status: 'triggered', keptnContext: req.trigger.keptnContext }

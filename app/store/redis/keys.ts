@@ -25,7 +25,7 @@ function shardKeys (prefix: string, n: number) {
     deadlines: `${tag}:deadlines`,
     seenTriggered: (triggeredId: string) => `${tag}:seen:${triggeredId}`,
     delivery: (deliveryId: string) => `${tag}:delivery:${deliveryId}`,
-    held: (key: ServiceKey) => `${tag}:held:${serviceKeyString(key)}`,
+    held: (key: ServiceKey) => `${tag}:early:${serviceKeyString(key)}`,
     sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
     outbox: `${tag}:outbox`,
     due: `${tag}:due`,

@@ -101,9 +101,8 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       const trigger = req.trigger
       const triggerId = trigger ? `trigger:${trigger.keptnContext}` : ''
       const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
-      // A result that may trigger a sequence is never held: no need to write its entry out.
-      const holdMs = trigger ? 0 : req.holdMs ?? 0
-      const heldEntry = holdMs > 0 ? JSON.stringify({ req, until: req.now + holdMs }) : ''
+      const holdMs = req.holdMs ?? 0
+      const heldEntry = holdMs > 0 ? JSON.stringify(req) : ''
       const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
         k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
         k.sequence(req.key, trigger?.revision ?? ''), k.held(req.key),
@@ -137,11 +136,8 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     },
 
     async heldResults (key, now) {
-      const all = await redis.hvals(keys.forKey(key).held(key))
-      return all.map(json => JSON.parse(json) as { req: ResolveRequest, until: number })
-        .filter(h => h.until > now)
-        .map(h => h.req)
-        .sort((a, b) => a.now - b.now)
+      const live = await redis.zrangebyscore(keys.forKey(key).held(key), `(${now}`, '+inf')
+      return live.map(json => JSON.parse(json) as ResolveRequest).sort((a, b) => a.now - b.now)
     },
 
     async updatePending (td) {

@@ -4,12 +4,13 @@
 -- KEYS[1] delivery marker  KEYS[2] pending zset of the service  KEYS[3] pending data hash
 -- KEYS[4] deadlines zset   KEYS[5] outbox hash  KEYS[6] outbox due zset  KEYS[7] recent list
 -- KEYS[8] sequence marker of service+revision (only read when ARGV[5] is not empty)
--- KEYS[9] held results hash of the service (only written when ARGV[10] is not empty)
+-- KEYS[9] held results of the service, a sorted set scored by when each runs out
+-- (only written when ARGV[10] is not empty)
 -- ARGV[1] now  ARGV[2] delivery marker ttl (ms)  ARGV[3] FinishedResult JSON
 -- ARGV[4] commit or ''  ARGV[5] trigger outbox entry JSON or ''  ARGV[6] trigger entry id
 -- ARGV[7] sequence marker ttl (ms)  ARGV[8] recent list length  ARGV[9] '1' when a known version
 -- that differs excludes a deployment, '0' when it only loses preference
--- ARGV[10] held result JSON or '' (kept when nothing is pending or triggered)  ARGV[11] its ttl (ms)
+-- ARGV[10] held result JSON or '' (kept when no pending deployment is finished)  ARGV[11] its ttl (ms)
 -- ARGV[12..] versions
 -- Returns {'duplicate'} | {'finished', tid, context} | {'triggered'} | {'already-triggered'} | {'no-pending'}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
@@ -109,12 +110,15 @@ if chosen then
   enqueue(id, '{"id":' .. cjson.encode(id) .. ',"kind":"finished","pending":' .. chosenJson .. ',"result":' .. ARGV[3] .. '}')
   return {'finished', chosen, tostring(decode(chosenJson).keptnContext or '')}
 end
+-- Kept for a triggered event still on its way, also when a sequence is triggered: Keptn may still
+-- ask for this very version. Whatever has run out goes first, so the set holds only live results.
+if ARGV[10] ~= '' then
+  local ttl = tonumber(ARGV[11])
+  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', ARGV[1])
+  redis.call('ZADD', KEYS[9], tonumber(ARGV[1]) + ttl, ARGV[10])
+  if redis.call('PTTL', KEYS[9]) < ttl then redis.call('PEXPIRE', KEYS[9], ttl) end
+end
 if ARGV[5] == '' then
-  -- Kept for a triggered event still on its way; the delivery marker's name is unique per delivery.
-  if ARGV[10] ~= '' then
-    redis.call('HSET', KEYS[9], KEYS[1], ARGV[10])
-    redis.call('PEXPIRE', KEYS[9], ARGV[11])
-  end
   return {'no-pending'}
 end
 if not redis.call('SET', KEYS[8], '1', 'NX', 'PX', ARGV[7]) then
