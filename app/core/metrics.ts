@@ -4,8 +4,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics (pendingCount: () => Promise<{ pending: number, outbox: number }>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  let last: Promise<{ pending: number, outbox: number }> | undefined
-  const counts = () => (last ??= pendingCount().finally(() => { last = undefined }))
+  // A store that cannot answer must not fail the whole scrape: its gauges read NaN (unknown) and
+  // kgb_store_up 0, so an outage is visible on the dashboards that watch the bridge.
+  let last: Promise<{ pending: number, outbox: number } | undefined> | undefined
+  const counts = () => (last ??= pendingCount().catch(() => undefined).finally(() => { last = undefined }))
   return {
     registry,
     eventsReceived: new Counter({
@@ -50,17 +52,23 @@ export function createMetrics (pendingCount: () => Promise<{ pending: number, ou
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry]
     }),
+    storeUp: new Gauge({
+      name: 'kgb_store_up',
+      help: 'Whether the store (Redis) answered this scrape: 1 yes, 0 no',
+      registers: [registry],
+      async collect () { this.set((await counts()) ? 1 : 0) }
+    }),
     pending: new Gauge({
       name: 'kgb_pending_deployments',
-      help: 'Triggered deployments waiting for a GitOps outcome',
+      help: 'Triggered deployments waiting for a GitOps outcome (NaN while the store is away)',
       registers: [registry],
-      async collect () { this.set((await counts()).pending) }
+      async collect () { this.set((await counts())?.pending ?? NaN) }
     }),
     outbox: new Gauge({
       name: 'kgb_outbox_depth',
-      help: 'Events owed to Keptn and not yet delivered',
+      help: 'Events owed to Keptn and not yet delivered (NaN while the store is away)',
       registers: [registry],
-      async collect () { this.set((await counts()).outbox) }
+      async collect () { this.set((await counts())?.outbox ?? NaN) }
     })
   }
 }

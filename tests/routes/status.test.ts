@@ -23,6 +23,7 @@ t.test('GET /healthz, /readyz and /metrics', async t => {
   const metrics = await app.inject('/metrics')
   t.equal(metrics.statusCode, 200)
   t.match(metrics.body, /kgb_pending_deployments 0/)
+  t.match(metrics.body, /kgb_store_up 1/)
   t.match(metrics.body, /process_cpu_user_seconds_total/)
 })
 
