@@ -43,6 +43,14 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.same(await store.resolve(request({ deliveryId: 'd3' })), { status: 'no-pending' })
   })
 
+  t.test('two deployments taken in the same millisecond: every store finishes the same one first', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('zzz-first', { receivedAt: 1000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('aaa-second', { receivedAt: 1000 }), 60 * minute, 1000)
+    t.match(await store.resolve(request()), { status: 'finished', triggeredId: 'aaa-second' })
+    t.match(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'zzz-first' })
+  })
+
   t.test('a matching version wins over age; a contradicting known version is never finished', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('v1', { version: '1.0.0', receivedAt: 1000 }), 60 * minute, 1000)

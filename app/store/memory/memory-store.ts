@@ -67,7 +67,8 @@ export function createMemoryStore (): Store {
       if (!mark(`delivery:${key}:${req.deliveryId}`, req.dedupeTtlMs, req.now)) return { status: 'duplicate' }
       const candidates = [...pending.values()]
         .filter(td => serviceKeyString(td) === key)
-        .sort((a, b) => a.receivedAt - b.receivedAt)
+        // Ties in the same millisecond go by id, as in Redis' sorted set: both stores choose alike.
+        .sort((a, b) => a.receivedAt - b.receivedAt || (a.triggeredId < b.triggeredId ? -1 : a.triggeredId > b.triggeredId ? 1 : 0))
       const chosen = choosePending(candidates, req.versions, req.commit, req.strictVersions !== false)
       if (chosen) {
         pending.delete(chosen.triggeredId)
