@@ -27,7 +27,7 @@ const one = (path: string): Doc => {
   return docs[0]!
 }
 
-// The variables the service reads (README "Configuration"), plus POD_NAMESPACE: plugins/engine.ts
+// The variables the service reads (README "Configuration"). POD_NAMESPACE: plugins/engine.ts
 // reports it when registering as a Keptn uniform; the chart sets it from the downward API.
 const knownEnv = new Set([
   'PORT', 'HOST', 'LOG_LEVEL', 'NODE_ENV', 'FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN',
