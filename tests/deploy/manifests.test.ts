@@ -27,7 +27,7 @@ const one = (path: string): Doc => {
   return docs[0]!
 }
 
-// The variables the service reads (README "Configuration"), plus POD_NAMESPACE: plugins/engine.ts
+// The variables the service reads (README "Configuration"). POD_NAMESPACE: plugins/engine.ts
 // reports it when registering as a Keptn uniform; the chart sets it from the downward API.
 const knownEnv = new Set([
   'PORT', 'HOST', 'LOG_LEVEL', 'NODE_ENV', 'FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN',
@@ -36,7 +36,8 @@ const knownEnv = new Set([
   'KEPTN_REGISTER', 'DEPLOYMENT_TIMEOUT', 'TRIGGER_SEQUENCE', 'MAPPING_FILE', 'KUBERNETES_API_URL',
   'KUBERNETES_TOKEN_FILE', 'KUBERNETES_CA_FILE', 'KEPTN_PROJECT_LABEL', 'KEPTN_STAGE_LABEL',
   'KEPTN_SERVICE_LABEL', 'MAX_EVENT_AGE', 'MAX_CLOCK_SKEW', 'GIT_TARGETS', 'GIT_WORKDIR',
-  'GIT_TOKEN_FILE', 'GIT_SSH_KEY_FILE', 'FLUX_RECEIVER_URL', 'FLUX_RECEIVER_TOKEN', 'POD_NAMESPACE'
+  'GIT_TOKEN_FILE', 'GIT_SSH_KEY_FILE', 'FLUX_RECEIVER_URL', 'FLUX_RECEIVER_TOKEN', 'POD_NAMESPACE',
+  'KEPTN_PROJECTS', 'VERSION_MATCH', 'EARLY_RESULT_WINDOW', 'REDIS_WAIT_REPLICAS'
 ])
 const secretEnv = ['FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN', 'KEPTN_API_TOKEN', 'REDIS_URL']
 
@@ -63,9 +64,9 @@ const everything = {
   topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
   serviceAccount: { annotations: { 'example.com/role': 'x' } },
   service: { annotations: { 'example.com/s': 'y' } },
-  config: { triggerSequence: 'evaluation', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
+  config: { triggerSequence: 'evaluation', keptnProjects: 'podtato,sockshop', versionMatch: 'prefer', earlyResultWindow: '2m', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
   secret: { create: true, values: { FLUX_HMAC_KEYS: 'k1,k2', REDIS_URL: 'redis://redis:6379' } },
-  redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', passwordFromSecret: true, tls: true, tlsCaSecret: 'redis-ca', tlsClientCertSecret: 'redis-client' },
+  redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', waitReplicas: 2, passwordFromSecret: true, tls: true, tlsCaSecret: 'redis-ca', tlsClientCertSecret: 'redis-client' },
   mapping: { rules: [{ match: { kind: 'HelmRelease', namespace: '{project}-{stage}', name: '{service}' } }] },
   git: {
     targets: [{ project: 'podtato', stage: 'dev', service: 'helloservice', repo: 'git@github.com:example/podtato-gitops.git', branch: 'main', file: 'apps/dev/helloservice.yaml', path: 'spec.values.image.tag', write: 'tag' }],
@@ -130,6 +131,10 @@ t.test('the chart renders with every option switched on, and each option shows u
   t.equal(env.get('MAPPING_FILE')?.value, '/etc/keptn-gitops-bridge/config/mapping.yaml')
   t.equal(env.get('GIT_TARGETS')?.value, '/etc/keptn-gitops-bridge/config/git-targets.yaml')
   t.equal(env.get('TRIGGER_SEQUENCE')?.value, 'evaluation')
+  t.equal(env.get('KEPTN_PROJECTS')?.value, 'podtato,sockshop')
+  t.equal(env.get('VERSION_MATCH')?.value, 'prefer')
+  t.equal(env.get('EARLY_RESULT_WINDOW')?.value, '2m')
+  t.equal(env.get('REDIS_WAIT_REPLICAS')?.value, '2')
   t.equal(env.get('REDIS_TLS_CA_FILE')?.value, '/etc/keptn-gitops-bridge/redis-ca/ca.crt')
   t.equal(env.get('REDIS_TLS')?.value, 'true')
   t.equal(env.get('REDIS_TLS_CERT_FILE')?.value, '/etc/keptn-gitops-bridge/redis-client/tls.crt')
@@ -174,6 +179,16 @@ t.test('chart guards: more than one replica needs a shared Redis; sentinels need
   t.notOk(containerOf(single.documents).env.some((e: Doc) => e.name === 'REDIS_URL'), 'one replica may use the memory store')
   t.same(kinds(render({ serviceMonitor: { enabled: false }, podDisruptionBudget: { enabled: false } })).sort(),
     ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount'].sort())
+})
+
+t.test('optional settings: unset by default so the service\'s defaults hold; 0 is a value, not unset', async t => {
+  const names = ['KEPTN_PROJECTS', 'VERSION_MATCH', 'EARLY_RESULT_WINDOW', 'REDIS_WAIT_REPLICAS']
+  const envOf = (r: RenderedChart) => new Map<string, Doc>(containerOf(r.documents).env.map((e: Doc) => [e.name, e]))
+  const unset = envOf(defaults)
+  for (const name of names) t.notOk(unset.has(name), `${name} is not set by default`)
+  const zero = envOf(render({ config: { earlyResultWindow: 0 }, redis: { waitReplicas: 0 } }))
+  t.equal(zero.get('EARLY_RESULT_WINDOW')?.value, '0', 'earlyResultWindow 0 turns holding off')
+  t.equal(zero.get('REDIS_WAIT_REPLICAS')?.value, '0', 'waitReplicas 0 turns WAIT off (the default with sentinels is 1)')
 })
 
 t.test('chart defaults: 2 replicas, PDB on, ServiceMonitor off, no ConfigMap, no Secret', async t => {
