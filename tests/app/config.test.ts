@@ -1,4 +1,5 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, dedupeWindowMs, loadConfig } from '../../app/config.js'
 
@@ -37,6 +38,11 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
     [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
     [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
+    [{ RETENTION: '0' }, /^RETENTION=0: must be longer than 0/],
+    [{ DELIVERY_POLL_INTERVAL: '0ms' }, /^DELIVERY_POLL_INTERVAL=0ms: must be longer than 0/],
+    [{ DELIVERY_BACKOFF_BASE: '0' }, /^DELIVERY_BACKOFF_BASE=0: must be longer than 0/],
+    [{ DELIVERY_BACKOFF_MAX: '0s' }, /^DELIVERY_BACKOFF_MAX=0s: must be longer than 0/],
+    [{ DELIVERY_LEASE: '0', KEPTN_TIMEOUT: '0' }, /^DELIVERY_LEASE=0: must be longer than 0/],
     [{ VERSION_MATCH: 'loose' }, /^VERSION_MATCH=loose: must be strict or prefer/],
     [{ REDIS_WAIT_REPLICAS: 'one' }, /^REDIS_WAIT_REPLICAS=one: must be a whole number/],
     [{ REDIS_URL: 'rediss://a:1', REDIS_TLS_CA_FILE: '/nonexistent/ca.crt' }, /^REDIS_TLS_CA_FILE=\/nonexistent\/ca.crt: cannot read the file \(ENOENT\)/],
@@ -53,6 +59,20 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     try { loadConfig(env) } catch (err) {
       t.type(err, ConfigError)
       t.notMatch((err as Error).message, /\n/, 'one line')
+    }
+  }
+})
+
+t.test('every variable in the README table, set wrong, is named in the error line, never an internal path', async t => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Routes'))
+  const names = [...table.matchAll(/^\| (.*?) \|/gm)].flatMap(([, cell]) => [...cell!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map(m => m[1]!))
+  t.ok(names.length > 40, `${names.length} variables found`)
+  for (const name of names) {
+    for (const value of ['0', '-1', 'x y']) {
+      try { loadConfig({ [name]: value }) } catch (err) {
+        t.match((err as Error).message, new RegExp(`^${name}[=:]`), `${name}=${value}`)
+      }
     }
   }
 })
@@ -101,6 +121,11 @@ t.test('TLS to Redis is on with rediss://, REDIS_TLS or a certificate file; the 
 t.test('a result that came first is held for 5 minutes unless told otherwise', async t => {
   t.equal(loadConfig({}).earlyResultWindowMs, 5 * 60_000)
   t.equal(loadConfig({ EARLY_RESULT_WINDOW: '0' }).earlyResultWindowMs, 0)
+})
+
+t.test('0 is taken where the README gives it a meaning: push only, no age check, no skew, no holding', async t => {
+  const config = loadConfig({ KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0s', MAX_CLOCK_SKEW: '0', EARLY_RESULT_WINDOW: '0ms' })
+  t.same([config.keptn.pollIntervalMs, config.maxEventAgeMs, config.maxClockSkewMs, config.earlyResultWindowMs], [0, 0, 0, 0])
 })
 
 t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {
