@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { isIP } from 'node:net'
 import { Value } from '@sinclair/typebox/value'
 import { Config } from '../schemas/config.js'
 import { parseDuration } from './core/duration.js'
@@ -12,6 +13,13 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>
+
+/** An IP address, or a DNS name of valid labels (`_` too: Docker Compose service names have it). */
+function isHost (text: string): boolean {
+  if (isIP(text) !== 0) return true
+  const labels = text.replace(/\.$/, '').split('.')
+  return text.length <= 253 && !/^[\d.]+$/.test(text) && labels.every(label => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label))
+}
 
 const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount'
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -29,6 +37,10 @@ function reader (env: Env) {
     raw,
     fail,
     str: (name: string, fallback: string) => raw(name) ?? fallback,
+    host (name: string, fallback: string): string {
+      const host = raw(name) ?? fallback
+      return isHost(host) ? host : fail(name, 'must be an IP address or a host name')
+    },
     /** 0 is refused unless `allowZero`, so a new duration cannot slip a 0 past this to the schema. */
     duration (name: string, fallback: string, { allowZero = false } = {}): number {
       const ms = parseDuration(raw(name) ?? fallback) ?? fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
@@ -131,7 +143,7 @@ export function loadConfig (env: Env = process.env): Config {
   const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m', { allowZero: true })
   const config: Config = {
     port: r.port('PORT', 8080),
-    host: r.str('HOST', '0.0.0.0'),
+    host: r.host('HOST', '0.0.0.0'),
     logLevel: logLevel as Config['logLevel'],
     production,
     serviceName: 'keptn-gitops-bridge',

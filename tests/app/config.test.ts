@@ -23,6 +23,10 @@ t.test('a bad value stops start-up with one line naming the variable and what is
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /^PORT=abc: must be a port number/],
     [{ PORT: '70000' }, /^PORT=70000: /],
+    [{ HOST: ':::' }, /^HOST=:::: must be an IP address or a host name/],
+    [{ HOST: 'http://0.0.0.0' }, /^HOST=http:\/\/0.0.0.0: must be an IP address/],
+    [{ HOST: '10.0.0.256' }, /^HOST=10.0.0.256: must be an IP address/],
+    [{ HOST: 'bad-.example' }, /^HOST=bad-.example: must be an IP address/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL=loud: must be one of/],
     [{ DEPLOYMENT_TIMEOUT: '15 minutes' }, /^DEPLOYMENT_TIMEOUT=15 minutes: must be a duration/],
     [{ KEPTN_POLL_INTERVAL: '-1s' }, /^KEPTN_POLL_INTERVAL=-1s: /],
@@ -74,6 +78,12 @@ t.test('every variable in the README table, set wrong, is named in the error lin
         t.match((err as Error).message, new RegExp(`^${name}[=:]`), `${name}=${value}`)
       }
     }
+  }
+})
+
+t.test('HOST takes an IPv4 or IPv6 address or a host name', async t => {
+  for (const host of ['::', '127.0.0.1', 'fd00::1', 'localhost', 'bridge.keptn.svc.cluster.local.', 'redis_1']) {
+    t.equal(loadConfig({ HOST: host }).host, host)
   }
 })
 
