@@ -114,7 +114,7 @@ export function loadConfig (env: Env = process.env): Config {
   const logLevel = r.str('LOG_LEVEL', 'info')
   if (!(logLevels as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`)
   const production = r.raw('NODE_ENV') === 'production'
-  const hmacKeys = r.raw('FLUX_HMAC_KEYS')?.split(',').filter(k => k !== '') ?? []
+  const hmacKeys = r.list('FLUX_HMAC_KEYS') ?? []
   const fluxWebhookToken = r.secret('FLUX_WEBHOOK_TOKEN', 16)
   if (production && hmacKeys.length === 0 && fluxWebhookToken === undefined) {
     throw new ConfigError('FLUX_HMAC_KEYS: set it (or FLUX_WEBHOOK_TOKEN): NODE_ENV=production refuses to run with an open /hooks/flux')
