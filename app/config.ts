@@ -133,6 +133,7 @@ export function loadConfig (env: Env = process.env): Config {
   const modes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(name => r.raw(name) !== undefined)
   if (modes.length > 1) throw new ConfigError(`${modes.join(', ')}: set only one Redis mode (single node, cluster or sentinel)`)
   if (redis.sentinels && !redis.sentinelName) throw new ConfigError('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name)')
+  if (redis.sentinelName && !redis.sentinels) throw new ConfigError('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME (the sentinels that know that master group)')
   if (redis.url?.startsWith('redis:') && redis.tls) {
     throw new ConfigError('REDIS_URL: uses redis:// (no TLS) while REDIS_TLS or a REDIS_TLS_* file asks for TLS; use rediss://')
   }

@@ -36,7 +36,9 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ KEPTN_API_URL: 'http://keptn/api' }, /^KEPTN_API_TOKEN: required/],
     [{ FLUX_WEBHOOK_TOKEN: 'short' }, /^FLUX_WEBHOOK_TOKEN: must be at least 16 characters/],
     [{ REDIS_URL: 'redis://a:1', REDIS_SENTINELS: 'b:2' }, /^REDIS_URL, REDIS_SENTINELS: set only one Redis mode/],
-    [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required/],
+    [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/],
+    [{ REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
+    [{ REDIS_URL: 'redis://a:1', REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
     [{ REDIS_CLUSTER_NODES: 'a:1,nope' }, /^REDIS_CLUSTER_NODES: "nope" is not host:port/],
     [{ TRIGGER_SEQUENCE: 'Evaluation!' }, /^TRIGGER_SEQUENCE=Evaluation!: must be a Keptn sequence name/],
     [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
@@ -70,12 +72,13 @@ t.test('a bad value stops start-up with one line naming the variable and what is
 t.test('every variable in the README table, set wrong, is named in the error line, never an internal path', async t => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Routes'))
-  const names = [...table.matchAll(/^\| (.*?) \|/gm)].flatMap(([, cell]) => [...cell!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map(m => m[1]!))
-  t.ok(names.length > 40, `${names.length} variables found`)
+  const names = new Set(table.match(/(?<=`)[A-Z][A-Z0-9_]+(?=`)/g))
+  t.ok(names.size > 40, `${names.size} variables found`)
   for (const name of names) {
     for (const value of ['0', '-1', 'x y']) {
       try { loadConfig({ [name]: value }) } catch (err) {
-        t.match((err as Error).message, new RegExp(`^${name}[=:]`), `${name}=${value}`)
+        // starts with a variable (not `configuration /path`) and names this one
+        t.match((err as Error).message, new RegExp(`^(?=[A-Z_]+[=:,]).*\\b${name}\\b`), `${name}=${value}`)
       }
     }
   }
