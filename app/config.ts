@@ -90,10 +90,14 @@ function reader (env: Env) {
   }
 }
 
+/** `host:port,host:port`, an IPv6 host in brackets: Redis Cluster seeds or sentinels. */
 function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | undefined {
   const items = r.list(name)
+  if (r.raw(name) !== undefined && items === undefined) r.fail(name, 'must list at least one host:port', false)
   for (const item of items ?? []) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(item) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(item)) r.fail(name, `"${item}" is not host:port`, false)
+    const [, ipv6, host, port] = /^(?:\[(.+)\]|([^:]+)):(\d+)$/.exec(item) ?? []
+    if (ipv6 ? isIP(ipv6) !== 6 : !host || !isHost(host)) r.fail(name, `"${item}" is not host:port`, false)
+    if (!(Number(port) >= 1 && Number(port) <= 65535)) r.fail(name, `"${item}": the port must be from 1 to 65535`, false)
   }
   return items
 }

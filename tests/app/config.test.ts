@@ -40,6 +40,13 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
     [{ REDIS_URL: 'redis://a:1', REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
     [{ REDIS_CLUSTER_NODES: 'a:1,nope' }, /^REDIS_CLUSTER_NODES: "nope" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: 'a:1,b:99999' }, /^REDIS_CLUSTER_NODES: "b:99999": the port must be from 1 to 65535/],
+    [{ REDIS_CLUSTER_NODES: 'a:0' }, /^REDIS_CLUSTER_NODES: "a:0": the port must be from 1 to 65535/],
+    [{ REDIS_CLUSTER_NODES: ' , ' }, /^REDIS_CLUSTER_NODES: must list at least one host:port/],
+    [{ REDIS_CLUSTER_NODES: 'fd00::1:6379' }, /^REDIS_CLUSTER_NODES: "fd00::1:6379" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: '[redis]:6379' }, /^REDIS_CLUSTER_NODES: "\[redis\]:6379" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: 'redis-.svc:6379' }, /^REDIS_CLUSTER_NODES: "redis-.svc:6379" is not host:port/],
+    [{ REDIS_SENTINELS: '[fd00::1]:65536', REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINELS: "\[fd00::1\]:65536": the port must be from 1 to 65535/],
     [{ TRIGGER_SEQUENCE: 'Evaluation!' }, /^TRIGGER_SEQUENCE=Evaluation!: must be a Keptn sequence name/],
     [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
     [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
@@ -139,6 +146,12 @@ t.test('a result that came first is held for 5 minutes unless told otherwise', a
 t.test('0 is taken where the README gives it a meaning: push only, no age check, no skew, no holding', async t => {
   const config = loadConfig({ KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0s', MAX_CLOCK_SKEW: '0', EARLY_RESULT_WINDOW: '0ms' })
   t.same([config.keptn.pollIntervalMs, config.maxEventAgeMs, config.maxClockSkewMs, config.earlyResultWindowMs], [0, 0, 0, 0])
+})
+
+t.test('Redis seeds and sentinels take names, IPv4 and bracketed IPv6 with a port from 1 to 65535', async t => {
+  const nodes = 'redis-0.redis.svc:6379,10.0.0.7:1,[fd00::1]:65535'
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: nodes }).redis.clusterNodes, nodes.split(','))
+  t.same(loadConfig({ REDIS_SENTINELS: nodes, REDIS_SENTINEL_NAME: 'm' }).redis.sentinels, nodes.split(','))
 })
 
 t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {
