@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { isIP } from 'node:net'
 import { Value } from '@sinclair/typebox/value'
 import { Config } from '../schemas/config.js'
 import { parseDuration } from './core/duration.js'
@@ -12,6 +13,13 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>
+
+/** An IP address, or a DNS name of valid labels (`_` too: Docker Compose service names have it). */
+function isHost (text: string): boolean {
+  if (isIP(text) !== 0) return true
+  const labels = text.replace(/\.$/, '').split('.')
+  return text.length <= 253 && !/^[\d.]+$/.test(text) && labels.every(label => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label))
+}
 
 const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount'
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -29,9 +37,14 @@ function reader (env: Env) {
     raw,
     fail,
     str: (name: string, fallback: string) => raw(name) ?? fallback,
-    duration (name: string, fallback: string): number {
-      const ms = parseDuration(raw(name) ?? fallback)
-      return ms ?? fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
+    host (name: string, fallback: string): string {
+      const host = raw(name) ?? fallback
+      return isHost(host) ? host : fail(name, 'must be an IP address or a host name')
+    },
+    /** 0 is refused unless `allowZero`, so a new duration cannot slip a 0 past this to the schema. */
+    duration (name: string, fallback: string, { allowZero = false } = {}): number {
+      const ms = parseDuration(raw(name) ?? fallback) ?? fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
+      return ms > 0 || allowZero ? ms : fail(name, 'must be longer than 0')
     },
     port (name: string, fallback: number): number {
       const value = raw(name)
@@ -77,10 +90,14 @@ function reader (env: Env) {
   }
 }
 
+/** `host:port,host:port`, an IPv6 host in brackets: Redis Cluster seeds or sentinels. */
 function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | undefined {
   const items = r.list(name)
+  if (r.raw(name) !== undefined && items === undefined) r.fail(name, 'must list at least one host:port', false)
   for (const item of items ?? []) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(item) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(item)) r.fail(name, `"${item}" is not host:port`, false)
+    const [, ipv6, host, port] = /^(?:\[(.+)\]|([^:]+)):(\d+)$/.exec(item) ?? []
+    if (ipv6 ? isIP(ipv6) !== 6 : !host || !isHost(host)) r.fail(name, `"${item}" is not host:port`, false)
+    if (!(Number(port) >= 1 && Number(port) <= 65535)) r.fail(name, `"${item}": the port must be from 1 to 65535`, false)
   }
   return items
 }
@@ -101,7 +118,7 @@ export function loadConfig (env: Env = process.env): Config {
   const logLevel = r.str('LOG_LEVEL', 'info')
   if (!(logLevels as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`)
   const production = r.raw('NODE_ENV') === 'production'
-  const hmacKeys = r.raw('FLUX_HMAC_KEYS')?.split(',').filter(k => k !== '') ?? []
+  const hmacKeys = r.list('FLUX_HMAC_KEYS') ?? []
   const fluxWebhookToken = r.secret('FLUX_WEBHOOK_TOKEN', 16)
   if (production && hmacKeys.length === 0 && fluxWebhookToken === undefined) {
     throw new ConfigError('FLUX_HMAC_KEYS: set it (or FLUX_WEBHOOK_TOKEN): NODE_ENV=production refuses to run with an open /hooks/flux')
@@ -120,17 +137,18 @@ export function loadConfig (env: Env = process.env): Config {
   const modes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(name => r.raw(name) !== undefined)
   if (modes.length > 1) throw new ConfigError(`${modes.join(', ')}: set only one Redis mode (single node, cluster or sentinel)`)
   if (redis.sentinels && !redis.sentinelName) throw new ConfigError('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name)')
+  if (redis.sentinelName && !redis.sentinels) throw new ConfigError('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME (the sentinels that know that master group)')
   if (redis.url?.startsWith('redis:') && redis.tls) {
     throw new ConfigError('REDIS_URL: uses redis:// (no TLS) while REDIS_TLS or a REDIS_TLS_* file asks for TLS; use rediss://')
   }
   const keptnApiUrl = r.url('KEPTN_API_URL', ['http:', 'https:'])
   const keptnApiToken = r.raw('KEPTN_API_TOKEN')
   if (keptnApiUrl && !keptnApiToken) throw new ConfigError('KEPTN_API_TOKEN: required when KEPTN_API_URL is set')
-  const maxEventAgeMs = r.duration('MAX_EVENT_AGE', '15m')
-  const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m')
+  const maxEventAgeMs = r.duration('MAX_EVENT_AGE', '15m', { allowZero: true })
+  const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m', { allowZero: true })
   const config: Config = {
     port: r.port('PORT', 8080),
-    host: r.str('HOST', '0.0.0.0'),
+    host: r.host('HOST', '0.0.0.0'),
     logLevel: logLevel as Config['logLevel'],
     production,
     serviceName: 'keptn-gitops-bridge',
@@ -142,13 +160,13 @@ export function loadConfig (env: Env = process.env): Config {
     keptn: {
       apiUrl: keptnApiUrl,
       apiToken: keptnApiToken,
-      pollIntervalMs: r.duration('KEPTN_POLL_INTERVAL', '10s'),
+      pollIntervalMs: r.duration('KEPTN_POLL_INTERVAL', '10s', { allowZero: true }),
       register: r.bool('KEPTN_REGISTER'),
       projects: r.list('KEPTN_PROJECTS') ?? []
     },
     deploymentTimeoutMs: r.duration('DEPLOYMENT_TIMEOUT', '15m'),
     retentionMs: r.duration('RETENTION', '7d'),
-    earlyResultWindowMs: r.duration('EARLY_RESULT_WINDOW', '5m'),
+    earlyResultWindowMs: r.duration('EARLY_RESULT_WINDOW', '5m', { allowZero: true }),
     triggerSequence: r.raw('TRIGGER_SEQUENCE'),
     mappingFile: r.raw('MAPPING_FILE'),
     kubernetes: {
@@ -187,8 +205,6 @@ export function loadConfig (env: Env = process.env): Config {
     r.fail('DELIVERY_LEASE', 'must be at least twice KEPTN_TIMEOUT, so a slow request is never sent twice')
   }
   if (config.versionMatch !== 'strict' && config.versionMatch !== 'prefer') r.fail('VERSION_MATCH', 'must be strict or prefer')
-  if (config.delivery.requestTimeoutMs <= 0) r.fail('KEPTN_TIMEOUT', 'must be longer than 0')
-  if (config.deploymentTimeoutMs <= 0) r.fail('DEPLOYMENT_TIMEOUT', 'must be longer than 0')
   if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {
     r.fail('TRIGGER_SEQUENCE', 'must be a Keptn sequence name (lower-case letters, digits, -)')
   }

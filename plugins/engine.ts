@@ -87,7 +87,9 @@ export default fp(async (app) => {
         return 0
       }, config.keptn.pollIntervalMs, app.log))
     }
-    if (config.keptn.register) {
+    if (config.keptn.register && !config.keptn.apiUrl) {
+      logger.warn('KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering as a Keptn uniform (log-only mode).')
+    } else if (config.keptn.register) {
       const registration = startUniformRegistration({
         client: keptn,
         logger,

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, dedupeWindowMs, loadConfig } from '../../app/config.js'
 
@@ -22,6 +23,10 @@ t.test('a bad value stops start-up with one line naming the variable and what is
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /^PORT=abc: must be a port number/],
     [{ PORT: '70000' }, /^PORT=70000: /],
+    [{ HOST: ':::' }, /^HOST=:::: must be an IP address or a host name/],
+    [{ HOST: 'http://0.0.0.0' }, /^HOST=http:\/\/0.0.0.0: must be an IP address/],
+    [{ HOST: '10.0.0.256' }, /^HOST=10.0.0.256: must be an IP address/],
+    [{ HOST: 'bad-.example' }, /^HOST=bad-.example: must be an IP address/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL=loud: must be one of/],
     [{ DEPLOYMENT_TIMEOUT: '15 minutes' }, /^DEPLOYMENT_TIMEOUT=15 minutes: must be a duration/],
     [{ KEPTN_POLL_INTERVAL: '-1s' }, /^KEPTN_POLL_INTERVAL=-1s: /],
@@ -31,12 +36,26 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ KEPTN_API_URL: 'http://keptn/api' }, /^KEPTN_API_TOKEN: required/],
     [{ FLUX_WEBHOOK_TOKEN: 'short' }, /^FLUX_WEBHOOK_TOKEN: must be at least 16 characters/],
     [{ REDIS_URL: 'redis://a:1', REDIS_SENTINELS: 'b:2' }, /^REDIS_URL, REDIS_SENTINELS: set only one Redis mode/],
-    [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required/],
+    [{ REDIS_SENTINELS: 'b:2' }, /^REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/],
+    [{ REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
+    [{ REDIS_URL: 'redis://a:1', REDIS_SENTINEL_NAME: 'mymaster' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/],
     [{ REDIS_CLUSTER_NODES: 'a:1,nope' }, /^REDIS_CLUSTER_NODES: "nope" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: 'a:1,b:99999' }, /^REDIS_CLUSTER_NODES: "b:99999": the port must be from 1 to 65535/],
+    [{ REDIS_CLUSTER_NODES: 'a:0' }, /^REDIS_CLUSTER_NODES: "a:0": the port must be from 1 to 65535/],
+    [{ REDIS_CLUSTER_NODES: ' , ' }, /^REDIS_CLUSTER_NODES: must list at least one host:port/],
+    [{ REDIS_CLUSTER_NODES: 'fd00::1:6379' }, /^REDIS_CLUSTER_NODES: "fd00::1:6379" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: '[redis]:6379' }, /^REDIS_CLUSTER_NODES: "\[redis\]:6379" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: 'redis-.svc:6379' }, /^REDIS_CLUSTER_NODES: "redis-.svc:6379" is not host:port/],
+    [{ REDIS_SENTINELS: '[fd00::1]:65536', REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINELS: "\[fd00::1\]:65536": the port must be from 1 to 65535/],
     [{ TRIGGER_SEQUENCE: 'Evaluation!' }, /^TRIGGER_SEQUENCE=Evaluation!: must be a Keptn sequence name/],
     [{ DELIVERY_LEASE: '5s', KEPTN_TIMEOUT: '10s' }, /^DELIVERY_LEASE=5s: must be at least twice KEPTN_TIMEOUT/],
     [{ KEPTN_TIMEOUT: '0' }, /^KEPTN_TIMEOUT=0: must be longer than 0/],
     [{ DEPLOYMENT_TIMEOUT: '0' }, /^DEPLOYMENT_TIMEOUT=0: must be longer than 0/],
+    [{ RETENTION: '0' }, /^RETENTION=0: must be longer than 0/],
+    [{ DELIVERY_POLL_INTERVAL: '0ms' }, /^DELIVERY_POLL_INTERVAL=0ms: must be longer than 0/],
+    [{ DELIVERY_BACKOFF_BASE: '0' }, /^DELIVERY_BACKOFF_BASE=0: must be longer than 0/],
+    [{ DELIVERY_BACKOFF_MAX: '0s' }, /^DELIVERY_BACKOFF_MAX=0s: must be longer than 0/],
+    [{ DELIVERY_LEASE: '0', KEPTN_TIMEOUT: '0' }, /^DELIVERY_LEASE=0: must be longer than 0/],
     [{ VERSION_MATCH: 'loose' }, /^VERSION_MATCH=loose: must be strict or prefer/],
     [{ REDIS_WAIT_REPLICAS: 'one' }, /^REDIS_WAIT_REPLICAS=one: must be a whole number/],
     [{ REDIS_URL: 'rediss://a:1', REDIS_TLS_CA_FILE: '/nonexistent/ca.crt' }, /^REDIS_TLS_CA_FILE=\/nonexistent\/ca.crt: cannot read the file \(ENOENT\)/],
@@ -54,6 +73,27 @@ t.test('a bad value stops start-up with one line naming the variable and what is
       t.type(err, ConfigError)
       t.notMatch((err as Error).message, /\n/, 'one line')
     }
+  }
+})
+
+t.test('every variable in the README table, set wrong, is named in the error line, never an internal path', async t => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Routes'))
+  const names = new Set(table.match(/(?<=`)[A-Z][A-Z0-9_]+(?=`)/g))
+  t.ok(names.size > 40, `${names.size} variables found`)
+  for (const name of names) {
+    for (const value of ['0', '-1', 'x y']) {
+      try { loadConfig({ [name]: value }) } catch (err) {
+        // starts with a variable (not `configuration /path`) and names this one
+        t.match((err as Error).message, new RegExp(`^(?=[A-Z_]+[=:,]).*\\b${name}\\b`), `${name}=${value}`)
+      }
+    }
+  }
+})
+
+t.test('HOST takes an IPv4 or IPv6 address or a host name', async t => {
+  for (const host of ['::', '127.0.0.1', 'fd00::1', 'localhost', 'bridge.keptn.svc.cluster.local.', 'redis_1']) {
+    t.equal(loadConfig({ HOST: host }).host, host)
   }
 })
 
@@ -101,6 +141,17 @@ t.test('TLS to Redis is on with rediss://, REDIS_TLS or a certificate file; the 
 t.test('a result that came first is held for 5 minutes unless told otherwise', async t => {
   t.equal(loadConfig({}).earlyResultWindowMs, 5 * 60_000)
   t.equal(loadConfig({ EARLY_RESULT_WINDOW: '0' }).earlyResultWindowMs, 0)
+})
+
+t.test('0 is taken where the README gives it a meaning: push only, no age check, no skew, no holding', async t => {
+  const config = loadConfig({ KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0s', MAX_CLOCK_SKEW: '0', EARLY_RESULT_WINDOW: '0ms' })
+  t.same([config.keptn.pollIntervalMs, config.maxEventAgeMs, config.maxClockSkewMs, config.earlyResultWindowMs], [0, 0, 0, 0])
+})
+
+t.test('Redis seeds and sentinels take names, IPv4 and bracketed IPv6 with a port from 1 to 65535', async t => {
+  const nodes = 'redis-0.redis.svc:6379,10.0.0.7:1,[fd00::1]:65535'
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: nodes }).redis.clusterNodes, nodes.split(','))
+  t.same(loadConfig({ REDIS_SENTINELS: nodes, REDIS_SENTINEL_NAME: 'm' }).redis.sentinels, nodes.split(','))
 })
 
 t.test('WAIT for one replica is the default with Sentinel, off otherwise', async t => {

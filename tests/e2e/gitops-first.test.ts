@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build } from '../helpers/app.js'
+import { build, logCapture } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
@@ -88,4 +88,12 @@ withKeptnFake(t, 'KEPTN_REGISTER=true registers the bridge as a Keptn uniform', 
     name: 'keptn-gitops-bridge',
     subscriptions: [{ event: 'sh.keptn.event.deployment.triggered' }]
   })
+})
+
+t.test('KEPTN_REGISTER=true without KEPTN_API_URL says it does not register, and never claims it did', async t => {
+  const logs = logCapture()
+  await build(t, { KEPTN_REGISTER: 'true', LOG_LEVEL: 'info' }, { logDestination: logs.stream })
+  await sleep(50)
+  t.match(logs.text(), /KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering/)
+  t.notMatch(logs.text(), /registered with Keptn uniform/)
 })

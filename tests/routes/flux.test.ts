@@ -79,6 +79,13 @@ t.test('key rotation: every configured key is accepted, a removed one is not', a
   t.equal((await app.inject(signed(body, hmacKey))).statusCode, 401)
 })
 
+t.test('key rotation: spaces around the commas are not part of a key', async t => {
+  const app = await build(t, { FLUX_HMAC_KEYS: 'old-key-0123456789abcdef0123456789, new-key-0123456789abcdef0123456789 ,' })
+  const body = JSON.stringify(fluxEvent({ reason: 'Progressing' }))
+  t.equal((await app.inject(signed(body, 'old-key-0123456789abcdef0123456789'))).statusCode, 200)
+  t.equal((await app.inject(signed(body, 'new-key-0123456789abcdef0123456789'))).statusCode, 200)
+})
+
 t.test('a bearer token alone, and both together, are enforced', async t => {
   const token = 'bearer-token-0123456789'
   const body = JSON.stringify(fluxEvent({ reason: 'Progressing' }))
