@@ -37,6 +37,7 @@ export interface EngineDeps {
   /** Called after something was enqueued for the service, so the local delivery worker runs now. */
   wake: (key: ServiceKey) => void
   /** Called once for every newly taken triggered deployment (e.g. to write the change to Git). */
+  /** A triggered deployment was taken on, or seen again while it may still be pending. */
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
 }
 
@@ -156,7 +157,11 @@ export function createEngine (deps: EngineDeps) {
       }
       const taken = await store.addTriggered(td, options.retentionMs, now)
       metrics?.triggeredReceived.inc({ path, result: taken ? 'accepted' : 'duplicate' })
-      if (!taken) return { status: 'duplicate', triggeredId: td.triggeredId }
+      if (!taken) {
+        // Whatever taking it on should have started may have been lost with a replica or a reply.
+        deps.onTriggered?.(td, event)
+        return { status: 'duplicate', triggeredId: td.triggeredId }
+      }
       logger.info({ triggeredId: td.triggeredId, keptnContext: td.keptnContext, project: td.project, stage: td.stage, service: td.service, version: td.version, path },
         'took on a triggered deployment')
       deps.wake(td)

@@ -16,6 +16,8 @@ export interface TriggeredDeployment extends ServiceKey {
   /** Expected git commit (full or abbreviated sha), when known. */
   commit?: string
   image?: string
+  /** The commit the bridge pushed to Git for it (Keptn-driven delivery through Git). */
+  pushed?: string
   deploymentStrategy?: string
   labels?: Record<string, string>
   receivedAt: number

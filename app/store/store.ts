@@ -58,6 +58,12 @@ export interface Store {
   finishPending (td: TriggeredDeployment, finished: FinishedResult, now: number): Promise<boolean>
   /** The results resolve held for a service (see holdMs) that have not run out at `now`, oldest first. */
   heldResults (key: ServiceKey, now: number): Promise<ResolveRequest[]>
+  /**
+   * Claims a pending deployment's Git write for leaseMs, so one replica at a time writes it: the
+   * stored record while it is still pending, nothing was pushed for it and no claim is held;
+   * otherwise undefined. A claim that runs out (a replica died mid-write) can be taken again.
+   */
+  claimGitWrite (td: TriggeredDeployment, leaseMs: number, now: number): Promise<TriggeredDeployment | undefined>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>
   /** The outbox shard a service's entries are kept in (a store without shards has one: 0). */

@@ -2,7 +2,9 @@ import t from 'tap'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
 import { build } from '../helpers/app.js'
+import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
@@ -14,7 +16,7 @@ const redisUrl = await testRedisUrl()
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 const file = 'apps/dev/helloservice.yaml'
 
-async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?: string) {
+async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?: string, opts: Parameters<typeof build>[2] = {}) {
   const remote = await createRemote(t, { [file]: helloRelease })
   const dir = await tempDir(t)
   const targets = join(dir, 'targets.yaml')
@@ -36,7 +38,7 @@ async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?:
     KEPTN_POLL_INTERVAL: '0',
     GIT_TARGETS: targets,
     GIT_WORKDIR: join(dir, 'work')
-  })
+  }, opts)
   return { app, remote }
 }
 
@@ -57,6 +59,7 @@ async function writtenCommit (app: FastifyInstance): Promise<string> {
 }
 
 const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
+const ofStarted = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.started')
 const kustomization = (commit: string) => fluxEvent({
   involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'podtato-dev' },
   reason: 'ReconciliationSucceeded',
@@ -109,4 +112,32 @@ withKeptnFake(t, 'a HelmRelease whose chart is built from Git reports <chart>+<c
   const upgraded = fluxEvent({ metadata: { revision: `0.1.0+${commit.slice(0, 12)}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })
   t.match((await app.inject(fluxRequest(upgraded))).json(), { status: 'accepted', triggeredId: ev.id }, 'the commit in the revision matches; the chart version 0.1.0 is not held against the image tag v0.3.2')
   await fake.waitFor(f => finished(f).length === 1)
+})
+
+withKeptnFake(t, 'the answer to taking the event on was lost: Keptn\'s retry of it still gets the change written to Git, once', async (t, fake) => {
+  const store = createRedisStore(new Redis(redisUrl), uniquePrefix())
+  let lose = true
+  const losing = Object.assign(Object.create(store) as typeof store, {
+    // Redis took it on, then the reply went missing (a timeout, or no replica confirmed it in time).
+    addTriggered: async (...args: Parameters<typeof store.addTriggered>) => {
+      const taken = await store.addTriggered(...args)
+      if (lose) { lose = false; throw new Error('NOREPLICAS write not confirmed by 1 replica(s) within 250 ms') }
+      return taken
+    }
+  })
+  const { app, remote } = await setup(t, fake, undefined, { store: losing })
+  const before = await remote.head()
+  const { ev, res } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  t.equal(res.statusCode, 503, 'the sender is told to retry')
+  const again = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  t.equal(again.json().status, 'duplicate')
+  const commit = await writtenCommit(app)
+  t.not(commit, before, 'the change was written after all')
+  t.equal(commit, await remote.head())
+  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.equal(await remote.count(), 2, 'seeing the event again once written writes nothing more')
+  t.match((await app.inject(fluxRequest(kustomization(commit)))).json(), { status: 'accepted', triggeredId: ev.id })
+  await fake.waitFor(f => finished(f).length === 1)
+  t.equal(ofStarted(fake).length, 1)
 })

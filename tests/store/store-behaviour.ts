@@ -185,6 +185,24 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(snapshot.recent, [{ triggeredId: 'a', message: 'already there' }])
   })
 
+  t.test('a Git write is claimed by one writer at a time, again once the claim ran out, never after the push or the finish', async t => {
+    const store = await makeStore(t)
+    const stored = triggered('g', { image: 'ghcr.io/podtato-head/podtato-server:v1.0.0', receivedAt: 1000 })
+    await store.addTriggered(stored, 60 * minute, 1000)
+    const fromEvent = { ...stored, receivedAt: 5000, deadline: 9e12 }
+    t.same(await store.claimGitWrite(fromEvent, 100, 2000), stored, 'the stored record, not the one just parsed')
+    t.equal(await store.claimGitWrite(fromEvent, 100, 2050), undefined, 'claimed by someone else')
+    await new Promise(resolve => setTimeout(resolve, 150))
+    t.same(await store.claimGitWrite(fromEvent, 100, 2200), stored, 'the claim ran out: a writer that died is replaced')
+    await new Promise(resolve => setTimeout(resolve, 150))
+    await store.updatePending({ ...stored, commit: 'abcdef1', pushed: 'abcdef1' })
+    t.equal(await store.claimGitWrite(fromEvent, 100, 2400), undefined, 'pushed already')
+    await store.addTriggered(triggered('h'), 60 * minute, 1000)
+    await store.finishPending(triggered('h'), finished, 3000)
+    t.equal(await store.claimGitWrite(triggered('h'), 100, 3000), undefined, 'no longer pending')
+    t.equal(await store.claimGitWrite(triggered('never'), 100, 3000), undefined, 'never pending')
+  })
+
   t.test('held results: kept by a resolve that finished nothing (triggering a sequence or not), per service, oldest first, once per delivery, gone once their time is up', async t => {
     const store = await makeStore(t)
     const other = { ...key, service: 'other' }

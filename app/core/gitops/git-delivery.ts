@@ -15,6 +15,8 @@ export interface GitDeliveryDeps {
   logger: Logger
   /** Called after a .finished was enqueued here, so delivery runs now. */
   wake: (key: ServiceKey) => void
+  /** How long a claimed write is left to its writer before another replica may take it over. */
+  leaseMs?: number
 }
 
 /**
@@ -23,6 +25,9 @@ export interface GitDeliveryDeps {
  * commit written here) finishes the deployment. When Git already holds the value, Flux has
  * nothing to do and reports nothing, so the deployment is finished at once as succeeded.
  * A Git error finishes it as errored/fail: the sequence never hangs on us.
+ * The write is claimed in the store first, and offered again whenever the triggered event is seen
+ * again (the next poll, a pushed retry): a write lost with a replica, or never started because the
+ * answer to taking the event on was lost, is picked up once the claim runs out.
  */
 export function createGitDelivery (deps: GitDeliveryDeps) {
   const { store, clock, logger } = deps
@@ -42,14 +47,16 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     if (await store.finishPending(td, result, clock())) deps.wake(td)
   }
 
-  const write = async (td: TriggeredDeployment) => {
-    const target = findTarget(deps.targets, td)
-    if (!target || !td.image) return
+  const write = async (seen: TriggeredDeployment) => {
+    const target = findTarget(deps.targets, seen)
+    if (!target || !seen.image) return
+    const td = await store.claimGitWrite(seen, deps.leaseMs ?? 2 * 60_000, clock())
+    if (!td?.image) return
     const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image: td.image }
     try {
       const written = await writer.write(target, { ...td, image: td.image })
       if (written.changed) {
-        await store.updatePending({ ...td, commit: written.commit })
+        await store.updatePending({ ...td, commit: written.commit, pushed: written.commit })
         logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')
       } else {
         logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
@@ -62,6 +69,7 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
   }
 
   return {
+    /** A triggered deployment taken on, or seen again while pending: write it unless done or claimed. */
     onTriggered (td: TriggeredDeployment) {
       const job = write(td).catch(err => logger.error({ err }, 'git delivery failed')).finally(() => inFlight.delete(job))
       inFlight.add(job)

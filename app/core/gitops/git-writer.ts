@@ -119,7 +119,11 @@ export function createGitWriter (options: GitWriterOptions): GitWriter {
           throw new GitWriteError(`${target.file} does not exist on branch ${branch} of ${redact(target.repo)}`)
         })
         const edit = setYamlPath(text, target.path, value)
-        if (!edit.changed) return { changed: false, commit: head }
+        if (!edit.changed) {
+          // A write taken over from a replica that died after its push finds its own commit there.
+          const own = await commitFor(git, change.triggeredId)
+          return own ? { changed: true, commit: own } : { changed: false, commit: head }
+        }
         await writeFile(file, edit.text)
         await git(['add', '--', target.file])
         await git(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '--cleanup=verbatim', '--file=-'],
@@ -202,9 +206,21 @@ async function push (git: (args: string[]) => Promise<string>, branch: string): 
   }
 }
 
+// event fields come from outside: a newline in them must not forge a trailer
+const one = (s: string): string => s.replace(/[\r\n]+/g, ' ').trim()
+
+/** The recent commit on the checked-out branch that carries this triggered id's trailer, if any. */
+async function commitFor (git: (args: string[]) => Promise<string>, triggeredId: string): Promise<string | undefined> {
+  const trailer = `Keptn-Triggered-Id: ${one(triggeredId)}`
+  const log = await git(['log', '--max-count=200', '--format=%H%x00%B%x1e', 'HEAD'])
+  for (const entry of log.split('\x1e')) {
+    const [sha, body = ''] = entry.trim().split('\0')
+    if (body.split('\n').includes(trailer)) return sha
+  }
+  return undefined
+}
+
 function commitMessage (target: ResolvedTarget, change: GitChange, value: string): string {
-  // event fields come from outside: a newline in them must not forge a trailer
-  const one = (s: string): string => s.replace(/[\r\n]+/g, ' ').trim()
   const [project, stage, service, context] = [change.project, change.stage, change.service, change.keptnContext].map(one)
   return [
     `Deploy ${service} ${one(value)} to ${project}/${stage}`,

@@ -104,6 +104,12 @@ export function createMemoryStore (): Store {
         .sort((a, b) => a.now - b.now)
     },
 
+    async claimGitWrite (td, leaseMs, now) {
+      const stored = pending.get(td.triggeredId)
+      if (!stored || stored.pushed !== undefined || !mark(`git-claim:${td.triggeredId}`, leaseMs, now)) return undefined
+      return structuredClone(stored)
+    },
+
     async updatePending (td) {
       if (!pending.has(td.triggeredId)) return false
       pending.set(td.triggeredId, td)

@@ -25,6 +25,7 @@ function shardKeys (prefix: string, n: number) {
     deadlines: `${tag}:deadlines`,
     seenTriggered: (triggeredId: string) => `${tag}:seen:${triggeredId}`,
     delivery: (deliveryId: string) => `${tag}:delivery:${deliveryId}`,
+    gitClaim: (triggeredId: string) => `${tag}:git-claim:${triggeredId}`,
     held: (key: ServiceKey) => `${tag}:early:${serviceKeyString(key)}`,
     sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
     outbox: `${tag}:outbox`,

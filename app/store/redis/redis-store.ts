@@ -10,6 +10,7 @@ const scripts = {
   kgbResolve: { file: 'resolve.lua', keys: 9 },
   kgbClaimPending: { file: 'claim-pending.lua', keys: 6 },
   kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
+  kgbClaimGitWrite: { file: 'claim-git-write.lua', keys: 2 },
   kgbLease: { file: 'lease.lua', keys: 2 },
   kgbSettle: { file: 'settle.lua', keys: 3 }
 } as const
@@ -21,6 +22,7 @@ declare module 'ioredis' {
     kgbResolve (...args: Args): Result<string[], Context>
     kgbClaimPending (...args: Args): Result<number, Context>
     kgbUpdatePending (...args: Args): Result<number, Context>
+    kgbClaimGitWrite (...args: Args): Result<string | null, Context>
     kgbLease (...args: Args): Result<string[], Context>
     kgbSettle (...args: Args): Result<number, Context>
   }
@@ -138,6 +140,12 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     async heldResults (key, now) {
       const live = await redis.zrangebyscore(keys.forKey(key).held(key), `(${now}`, '+inf')
       return live.map(json => JSON.parse(json) as ResolveRequest).sort((a, b) => a.now - b.now)
+    },
+
+    async claimGitWrite (td, leaseMs) {
+      const k = keys.forKey(td)
+      const json = await run<string | null>('kgbClaimGitWrite', k.pendingData, k.gitClaim(td.triggeredId), td.triggeredId, leaseMs)
+      return json === null ? undefined : JSON.parse(json) as TriggeredDeployment
     },
 
     async updatePending (td) {

@@ -98,6 +98,16 @@ t.test('a value already in place makes no commit and answers the current head', 
   t.equal(await remote.count(), 1)
 })
 
+t.test('a write taken over after its writer died adopts the commit already pushed for it; anyone else\'s stays unchanged', async t => {
+  const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
+  const first = await (await writerFor(t)).write(targetFor(remote), changeFor())
+  const other = await writerFor(t)
+  t.same(await other.write(targetFor(remote), changeFor()), first, 'the same triggered id: its own commit, waited for again')
+  t.same(await other.write(targetFor(remote), changeFor({ triggeredId: 'another-deployment' })), { changed: false, commit: first.commit },
+    'another deployment of the same image: Git already holds it')
+  t.equal(await remote.count(), 2, 'no second commit')
+})
+
 t.test('two services in the same repository written at once both land', async t => {
   const remote = await createRemote(t, {
     'apps/dev/helloservice.yaml': helloRelease,
