@@ -61,7 +61,8 @@ export default fp(async (app) => {
       earlyResultWindowMs: config.earlyResultWindowMs
     },
     wake,
-    onTriggered: git?.onTriggered
+    onTriggered: git?.onTriggered,
+    writesToGit: git?.writesToGit
   })
   app.decorate('engine', engine)
 

@@ -15,7 +15,7 @@ export function resultMatches (td: TriggeredDeployment, versions: string[], comm
  * Which pending deployment (oldest first) a result finishes: the first whose known expected
  * version or commit matches the result's; else the oldest one with nothing comparable; never
  * one whose known commit contradicts the result's, nor (when strictVersions) whose known version
- * does. Mirrors store/redis/lua/resolve.lua.
+ * does, nor one whose change the bridge has yet to push to Git. Mirrors store/redis/lua/resolve.lua.
  */
 export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string, strictVersions = true): TriggeredDeployment | undefined {
   let fallback: TriggeredDeployment | undefined
@@ -31,7 +31,7 @@ export function choosePending (oldestFirst: TriggeredDeployment[], versions: str
       matched = sameCommit(td.commit, commit)
     }
     if (matched) return td
-    if (!comparable) fallback ??= td
+    if (!comparable && !(td.toGit && td.pushed === undefined)) fallback ??= td
   }
   return fallback
 }

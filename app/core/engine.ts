@@ -39,6 +39,8 @@ export interface EngineDeps {
   /** Called once for every newly taken triggered deployment (e.g. to write the change to Git). */
   /** A triggered deployment was taken on, or seen again while it may still be pending. */
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
+  /** True when the bridge itself writes this deployment's change to Git. */
+  writesToGit?: (td: TriggeredDeployment) => boolean
 }
 
 export type ResultAnswer = {
@@ -155,6 +157,7 @@ export function createEngine (deps: EngineDeps) {
         metrics?.triggeredReceived.inc({ path, result: 'ignored' })
         return { status: 'ignored', reason: `project ${td.project} is not in KEPTN_PROJECTS` }
       }
+      if (deps.writesToGit?.(td)) td.toGit = true
       const taken = await store.addTriggered(td, options.retentionMs, now)
       metrics?.triggeredReceived.inc({ path, result: taken ? 'accepted' : 'duplicate' })
       if (!taken) {

@@ -16,7 +16,12 @@ export interface TriggeredDeployment extends ServiceKey {
   /** Expected git commit (full or abbreviated sha), when known. */
   commit?: string
   image?: string
-  /** The commit the bridge pushed to Git for it (Keptn-driven delivery through Git). */
+  /**
+   * The bridge writes this deployment's change to Git (GIT_TARGETS): until it has pushed, no result
+   * can be about that change, so only one naming its version finishes it (it is never a fallback).
+   */
+  toGit?: boolean
+  /** The commit the bridge pushed to Git for it. */
   pushed?: string
   deploymentStrategy?: string
   labels?: Record<string, string>

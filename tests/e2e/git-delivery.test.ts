@@ -74,6 +74,7 @@ withKeptnFake(t, 'the image is written to Git and the Flux report of that commit
   const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   const commit = await writtenCommit(app)
   t.equal(commit, await remote.head(), 'the pushed commit is what the deployment waits for')
+  t.match((await app.inject('/api/v1/deployments')).json().pending[0], { toGit: true, pushed: commit }, 'marked as written by the bridge, and pushed')
   t.not(commit, before, 'a commit was pushed')
   t.match(await remote.show(file), /tag: "v0\.3\.2" {3}# current release/, 'the tag changed in place, comment kept')
 

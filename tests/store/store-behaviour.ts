@@ -51,6 +51,17 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'zzz-first' })
   })
 
+  t.test('a deployment whose change the bridge has yet to push to Git is never a fallback', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('git', { version: '0.3.2', toGit: true, receivedAt: 1000 }), 60 * minute, 1000)
+    t.same(await store.resolve(request({ commit: 'aaaaaaa1111' })), { status: 'no-pending' }, 'a report of some commit is not about a change not yet pushed')
+    t.match(await store.updatePending(triggered('git', { version: '0.3.2', toGit: true, commit: 'bbbbbbb2222', pushed: 'bbbbbbb2222' })), true)
+    t.same(await store.resolve(request({ deliveryId: 'd2', commit: 'aaaaaaa1111' })), { status: 'no-pending' }, 'nor of another commit once pushed')
+    t.match(await store.resolve(request({ deliveryId: 'd3', commit: 'bbbbbbb2222' })), { status: 'finished', triggeredId: 'git' }, 'the pushed commit finishes it')
+    await store.addTriggered(triggered('git2', { version: '0.3.3', toGit: true, receivedAt: 2000 }), 60 * minute, 2000)
+    t.match(await store.resolve(request({ deliveryId: 'd4', versions: ['0.3.3'] })), { status: 'finished', triggeredId: 'git2' }, 'its very version still does')
+  })
+
   t.test('a matching version wins over age; a contradicting known version is never finished', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('v1', { version: '1.0.0', receivedAt: 1000 }), 60 * minute, 1000)

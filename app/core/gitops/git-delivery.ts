@@ -69,6 +69,10 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
   }
 
   return {
+    /** True when this deployment's change is written to Git here. */
+    writesToGit (td: TriggeredDeployment): boolean {
+      return td.image !== undefined && findTarget(deps.targets, td) !== undefined
+    },
     /** A triggered deployment taken on, or seen again while pending: write it unless done or claimed. */
     onTriggered (td: TriggeredDeployment) {
       const job = write(td).catch(err => logger.error({ err }, 'git delivery failed')).finally(() => inFlight.delete(job))

@@ -61,7 +61,8 @@ local function mayMatch (json)
 end
 
 -- A pending deployment matches when a known expected version or commit equals the result's;
--- it is a fallback when nothing about it can be compared; it is never taken on a mismatch.
+-- it is a fallback when nothing about it can be compared; it is never taken on a mismatch, nor as
+-- a fallback while its change is still to be pushed to Git by the bridge.
 -- Records are read in growing HMGET batches: few calls for a long list, little waste when the
 -- match comes early.
 local chosen, chosenJson, fallback, fallbackJson
@@ -88,7 +89,8 @@ while first <= #tids and not chosen and (canMatch or not fallback) do
         matched = sameCommit(td.commit, commit)
       end
       if matched then chosen, chosenJson = tid, json break end
-      if not comparable and not fallback then fallback, fallbackJson = tid, json end
+      local unpushed = td.toGit == true and type(td.pushed) ~= 'string'
+      if not comparable and not unpushed and not fallback then fallback, fallbackJson = tid, json end
     end
   end
   first, batch = last + 1, math.min(batch * 2, 256)
