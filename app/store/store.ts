@@ -77,6 +77,11 @@ export interface Store {
   ack (entry: OutboxEntry): Promise<void>
   /** Reschedules a leased entry; does nothing if another worker already settled it. */
   retry (entry: OutboxEntry, dueAt: number): Promise<void>
+  /**
+   * Moves a leased entry Keptn refused for good to the dead letters (the newest deadLetterLimit are
+   * kept). A refused .started takes its deployment with it: no longer pending, and its .finished,
+   * if queued, is dead-lettered unsent (a .finished without its .started leaves Keptn's task stuck).
+   */
   deadLetter (entry: OutboxEntry, attempts: DeliveryAttempt[], now: number): Promise<void>
   snapshot (limit: number): Promise<StoreSnapshot>
   /** True when the store can take writes now. */
@@ -85,6 +90,8 @@ export interface Store {
 }
 
 export const recentLimit = 50
+/** Dead letters kept per shard (the newest). */
+export const deadLetterLimit = 1000
 
 export function serviceKeyString (key: ServiceKey): string {
   return [key.project, key.stage, key.service].map(encodeURIComponent).join('/')

@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import type { Store, ResolveRequest } from '../../app/store/store.js'
+import { deadLetterLimit, type Store, type ResolveRequest } from '../../app/store/store.js'
 import type { FinishedResult, SequenceTrigger, TriggeredDeployment } from '../../app/core/types.js'
 
 // One behaviour suite, run against every Store implementation.
@@ -166,6 +166,36 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.equal(snapshot.outboxDepth, 0)
     t.equal(snapshot.deadLetters.length, 1)
     t.equal(snapshot.deadLetters[0]!.attempts[1]!.message, 'bad')
+  })
+
+  t.test('a .started Keptn refused for good takes its deployment along: its .finished is never sent', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('a'), 60 * minute, 1000)
+    await store.addTriggered(triggered('b', { receivedAt: 1500 }), 60 * minute, 1500)
+    const started = await store.lease(1500, minute, 10)
+    t.match(await store.resolve(request()), { status: 'finished', triggeredId: 'a' }, 'a result came while the .started was being sent')
+    await store.deadLetter(started.find(e => e.id === 'started:a')!, [{ at: 2000, status: 400, message: 'bad event' }], 2000)
+    t.same((await store.lease(3000, minute, 10)).map(e => e.id), [], 'the queued .finished is not sent')
+    const snapshot = await store.snapshot(10)
+    t.same(snapshot.deadLetters.map(d => d.entry.id).sort(), ['finished:a', 'started:a'])
+    t.match(snapshot.deadLetters.find(d => d.entry.id === 'finished:a'), { attempts: [{ at: 2000, message: /Keptn refused its \.started/ }], deadAt: 2000 })
+
+    await store.deadLetter(started.find(e => e.id === 'started:b')!, [{ at: 2500, status: 400, message: 'bad event' }], 2500)
+    t.same((await store.snapshot(10)).pending, [], 'no longer pending')
+    t.same(await store.resolve(request({ deliveryId: 'd2' })), { status: 'no-pending' }, 'so no later result can queue a .finished for it')
+    t.same(await store.expire(Number.MAX_SAFE_INTEGER, () => finished, 10), [], 'nor its deadline')
+  })
+
+  t.test('only the newest dead letters are kept', async t => {
+    const store = await makeStore(t)
+    const count = deadLetterLimit + 3
+    for (let i = 0; i < count; i++) await store.addTriggered(triggered(`t${String(i).padStart(4, '0')}`, { receivedAt: 1000 }), 60 * minute, 1000)
+    const leased = await store.lease(1000, minute, count)
+    t.equal(leased.length, count)
+    for (const [i, entry] of leased.entries()) await store.deadLetter(entry, [{ at: 2000 + i, status: 401, message: 'unauthorized' }], 2000 + i)
+    const dead = (await store.snapshot(0)).deadLetters
+    t.equal(dead.length, deadLetterLimit)
+    t.equal(dead.at(-1)!.deadAt, 2003, 'the three oldest are gone')
   })
 
   t.test('deadlines finish each expired deployment once', async t => {

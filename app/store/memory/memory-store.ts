@@ -1,5 +1,5 @@
 import type { DeadLetter, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { recentLimit, serviceKeyString, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
+import { deadLetterLimit, recentLimit, serviceKeyString, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
 import { choosePending } from '../../core/choose-pending.js'
 
 /**
@@ -143,8 +143,22 @@ export function createMemoryStore (): Store {
     },
 
     async deadLetter (entry, attempts, now) {
-      if (!settle(entry)) return
+      if (!outbox.delete(entry.id)) return
       dead.set(entry.id, { entry, attempts, deadAt: now })
+      if (entry.kind === 'started') {
+        const tid = entry.pending.triggeredId
+        pending.delete(tid)
+        const finished = outbox.get(`finished:${tid}`)
+        if (finished) {
+          outbox.delete(finished.entry.id)
+          dead.set(finished.entry.id, { entry: finished.entry, attempts: [{ at: now, message: 'not sent: Keptn refused its .started' }], deadAt: now })
+        }
+      }
+      // Oldest first in insertion order: only the newest are kept.
+      for (const id of dead.keys()) {
+        if (dead.size <= deadLetterLimit) break
+        dead.delete(id)
+      }
     },
 
     async snapshot (limit) {

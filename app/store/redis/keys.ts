@@ -31,6 +31,7 @@ function shardKeys (prefix: string, n: number) {
     outbox: `${tag}:outbox`,
     due: `${tag}:due`,
     dead: `${tag}:dead`,
+    deadAt: `${tag}:dead-at`,
     recent: `${tag}:recent`
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Cluster, Redis, Result } from 'ioredis'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { recentLimit, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
+import { deadLetterLimit, recentLimit, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
 import { keyBuilder, shardCount, shardOf, type ShardKeys } from './keys.js'
 import { entryServiceKey } from '../entry-key.js'
 
@@ -12,7 +12,7 @@ const scripts = {
   kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
   kgbClaimGitWrite: { file: 'claim-git-write.lua', keys: 2 },
   kgbLease: { file: 'lease.lua', keys: 2 },
-  kgbSettle: { file: 'settle.lua', keys: 3 }
+  kgbSettle: { file: 'settle.lua', keys: 7 }
 } as const
 
 type Args = Array<string | number>
@@ -78,9 +78,11 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       return value as T
     }
   }
-  const settle = (entry: OutboxEntry, how: string, json = '', dueAt = 0) => {
-    const k = keys.forKey(entryServiceKey(entry))
-    return run<number>('kgbSettle', k.outbox, k.due, k.dead, entry.id, how, json, dueAt)
+  const settle = (entry: OutboxEntry, how: string, json = '', at = 0) => {
+    const key = entryServiceKey(entry)
+    const k = keys.forKey(key)
+    return run<number>('kgbSettle', k.outbox, k.due, k.dead, k.deadAt, k.pendingOf(key), k.pendingData, k.deadlines,
+      entry.id, how, json, at, deadLetterLimit)
   }
   const claim = async (k: ShardKeys, td: TriggeredDeployment, finished: FinishedResult, now: number, onlyWhenDue: boolean) =>
     await run<number>('kgbClaimPending', k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
@@ -171,7 +173,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     },
 
     async deadLetter (entry, attempts, now) {
-      await settle(entry, 'dead', JSON.stringify({ entry, attempts, deadAt: now }))
+      await settle(entry, 'dead', JSON.stringify({ entry, attempts, deadAt: now }), now)
     },
 
     async snapshot (limit): Promise<StoreSnapshot> {
