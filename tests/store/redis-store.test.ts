@@ -1,9 +1,10 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { storeBehaviour } from './store-behaviour.js'
 import type { FinishedResult } from '../../app/core/types.js'
+import type { ResolveRequest } from '../../app/store/store.js'
 
 const url = await testRedisUrl()
 
@@ -31,14 +32,22 @@ t.test('a lease limited to shards looks at those shards only', async t => {
   t.same((await store.lease(1000, 60_000, 10)).map(e => e.id), ['started:b'], 'a full lease finds the other shard')
 })
 
-t.test('held results live in their service\'s shard and Redis drops them when the hold runs out', async t => {
+const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
+const noPending = (deliveryId: string, version: string, now: number, holdMs: number): ResolveRequest =>
+  ({ key, deliveryId, versions: [version], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now, holdMs })
+
+async function storeWithPrefix (t: Test) {
   const redis = new Redis(url)
   const prefix = uniquePrefix()
   const store = createRedisStore(redis, prefix)
   t.teardown(() => store.close())
-  const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
-  t.same(await store.resolve({ key, deliveryId: 'd1', versions: ['1.0.0'], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now: Date.now(), holdMs: 300 }), { status: 'no-pending' })
+  return { redis, prefix, store }
+}
+
+t.test('held results live in their service\'s shard and Redis drops them when the hold runs out', async t => {
+  const { redis, prefix, store } = await storeWithPrefix(t)
+  t.same(await store.resolve(noPending('d1', '1.0.0', Date.now(), 300)), { status: 'no-pending' })
   const [held] = await redis.keys(`{${prefix}:*}:early:*`)
   t.equal(held, `{${prefix}:${store.shardOf(key)}}:early:podtato/dev/helloservice`)
   const ttl = await redis.pttl(held!)
@@ -48,18 +57,9 @@ t.test('held results live in their service\'s shard and Redis drops them when th
 })
 
 t.test('a service that keeps getting results holds only the live ones, not every result since the first', async t => {
-  const redis = new Redis(url)
-  const prefix = uniquePrefix()
-  const store = createRedisStore(redis, prefix)
-  t.teardown(() => store.close())
-  const key = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-  const finished: FinishedResult = { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['helloservice'], source: 'flux', finishedAt: 1 }
+  const { redis, prefix, store } = await storeWithPrefix(t)
   const start = Date.now()
-  const window = 5 * 60_000
-  for (let i = 0; i < 30; i++) {
-    const now = start + i * 2 * 60_000
-    await store.resolve({ key, deliveryId: `d${i}`, versions: [`1.0.${i}`], finished, dedupeTtlMs: 60_000, retentionMs: 60_000, now, holdMs: window })
-  }
+  for (let i = 0; i < 30; i++) await store.resolve(noPending(`d${i}`, `1.0.${i}`, start + i * 2 * 60_000, 5 * 60_000))
   const last = start + 29 * 2 * 60_000
   const [held] = await redis.keys(`{${prefix}:*}:early:*`)
   t.ok(await redis.zcard(held!) <= 3, 'results that ran out were dropped as new ones came')

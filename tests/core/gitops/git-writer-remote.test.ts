@@ -141,7 +141,7 @@ t.test('a generic Receiver gets an unsigned nudge, and none when nothing changed
   await writer.write(target(remote.url), change)
   await hook.got
   t.equal(hook.requests[0]?.req.headers['x-signature'], undefined)
-  await writer.write(target(remote.url), change)
+  await writer.write(target(remote.url), { ...change, triggeredId: 'another-deployment-of-the-same-image' })
   await writer.close()
   t.equal(hook.requests.length, 1)
 })
