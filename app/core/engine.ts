@@ -36,8 +36,7 @@ export interface EngineDeps {
   options: EngineOptions
   /** Called after something was enqueued for the service, so the local delivery worker runs now. */
   wake: (key: ServiceKey) => void
-  /** Called once for every newly taken triggered deployment (e.g. to write the change to Git). */
-  /** A triggered deployment was taken on, or seen again while it may still be pending. */
+  /** A triggered deployment was taken on, or seen again while it may still be pending (e.g. to write its change to Git). */
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
   /** True when the bridge itself writes this deployment's change to Git. */
   writesToGit?: (td: TriggeredDeployment) => boolean
