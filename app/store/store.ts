@@ -64,6 +64,8 @@ export interface Store {
    * otherwise undefined. A claim that runs out (a replica died mid-write) can be taken again.
    */
   claimGitWrite (td: TriggeredDeployment, leaseMs: number, now: number): Promise<TriggeredDeployment | undefined>
+  /** Extends a Git write claim this writer holds by leaseMs from now. */
+  renewGitWrite (td: TriggeredDeployment, leaseMs: number, now: number): Promise<void>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>
   /** The outbox shard a service's entries are kept in (a store without shards has one: 0). */

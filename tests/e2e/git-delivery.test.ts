@@ -1,5 +1,5 @@
 import t from 'tap'
-import { writeFile } from 'node:fs/promises'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
@@ -48,11 +48,11 @@ async function triggerDelivery (app: FastifyInstance, image: string) {
   return { ev, res }
 }
 
-/** Waits until the pending deployment waits for the commit the bridge pushed, and returns it. */
+/** Waits until the bridge has pushed the commit the pending deployment waits for, and returns it. */
 async function writtenCommit (app: FastifyInstance): Promise<string> {
   const deadline = Date.now() + 15_000
   for (;;) {
-    const commit = (await app.inject('/api/v1/deployments')).json().pending[0]?.commit
+    const commit = (await app.inject('/api/v1/deployments')).json().pending[0]?.pushed
     if (commit || Date.now() > deadline) return commit
     await new Promise(resolve => setTimeout(resolve, 50))
   }
@@ -141,4 +141,27 @@ withKeptnFake(t, 'the answer to taking the event on was lost: Keptn\'s retry of 
   t.match((await app.inject(fluxRequest(kustomization(commit)))).json(), { status: 'accepted', triggeredId: ev.id })
   await fake.waitFor(f => finished(f).length === 1)
   t.equal(ofStarted(fake).length, 1)
+})
+
+withKeptnFake(t, 'the deployment waits for its commit before the push, so a replica dying right after the push loses nothing', async (t, fake) => {
+  const { app, remote } = await setup(t, fake)
+  const before = await remote.head()
+  const release = join(remote.root, 'release-push')
+  const hook = join(remote.bare, 'hooks', 'pre-receive')
+  await writeFile(hook, `#!/bin/sh\nwhile [ ! -e '${release}' ]; do sleep 0.05; done\nexit 0\n`)
+  await chmod(hook, 0o755)
+  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const deadline = Date.now() + 15_000
+  let pending: { commit?: string, pushed?: string } | undefined
+  while (!pending?.commit && Date.now() < deadline) {
+    pending = (await app.inject('/api/v1/deployments')).json().pending[0]
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  t.ok(pending?.commit, 'the commit is recorded while the push is still in flight')
+  t.equal(pending?.pushed, undefined)
+  t.equal(await remote.head(), before, 'not on the remote yet')
+  await writeFile(release, '')
+  const pushed = await writtenCommit(app)
+  t.equal(pushed, pending?.commit, 'the recorded commit is the one pushed')
+  t.match((await app.inject(fluxRequest(kustomization(pushed)))).json(), { status: 'accepted', triggeredId: ev.id })
 })

@@ -51,6 +51,22 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.match(await store.resolve(request({ deliveryId: 'd2' })), { status: 'finished', triggeredId: 'zzz-first' })
   })
 
+  t.test('a writer that is alive keeps its Git write claim by renewing it', async t => {
+    const store = await makeStore(t)
+    const td = triggered('g', { image: 'app:v1' })
+    await store.addTriggered(td, 60 * minute, 1000)
+    t.ok(await store.claimGitWrite(td, 200, 2000))
+    await new Promise(resolve => setTimeout(resolve, 120))
+    await store.renewGitWrite(td, 200, 2120)
+    await new Promise(resolve => setTimeout(resolve, 120))
+    t.equal(await store.claimGitWrite(td, 200, 2240), undefined, 'still held past the first lease')
+    await new Promise(resolve => setTimeout(resolve, 150))
+    t.ok(await store.claimGitWrite(td, 200, 2400), 'free once the renewals stop')
+    await store.renewGitWrite(triggered('unclaimed'), 200, 2400)
+    t.ok(await store.addTriggered(triggered('unclaimed', { image: 'app:v1' }), 60 * minute, 2400))
+    t.ok(await store.claimGitWrite(triggered('unclaimed'), 200, 2400), 'renewing nothing claims nothing')
+  })
+
   t.test('a deployment whose change the bridge has yet to push to Git is never a fallback', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('git', { version: '0.3.2', toGit: true, receivedAt: 1000 }), 60 * minute, 1000)

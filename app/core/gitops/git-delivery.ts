@@ -1,8 +1,8 @@
 import type { Log as Logger } from '../log.js'
 import type { Store } from '../../store/store.js'
 import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
-import { createGitWriter } from './git-writer.js'
-import { findTarget, type GitTarget } from './targets.js'
+import { createGitWriter, type GitWriteResult } from './git-writer.js'
+import { findTarget, type GitTarget, type ResolvedTarget } from './targets.js'
 
 export interface GitDeliveryDeps {
   targets: GitTarget[]
@@ -47,24 +47,46 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     if (await store.finishPending(td, result, clock())) deps.wake(td)
   }
 
+  const leaseMs = deps.leaseMs ?? 2 * 60_000
+
   const write = async (seen: TriggeredDeployment) => {
     const target = findTarget(deps.targets, seen)
     if (!target || !seen.image) return
-    const td = await store.claimGitWrite(seen, deps.leaseMs ?? 2 * 60_000, clock())
-    if (!td?.image) return
-    const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image: td.image }
+    const td = await store.claimGitWrite(seen, leaseMs, clock())
+    if (!td) return
+    // The claim lasts as long as this writer does, waiting in the queue for its clone included.
+    const renew = setInterval(() => { store.renewGitWrite(td, leaseMs, clock()).catch(() => {}) }, leaseMs / 3)
     try {
-      const written = await writer.write(target, { ...td, image: td.image })
-      if (written.changed) {
-        await store.updatePending({ ...td, commit: written.commit, pushed: written.commit })
-        logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')
-      } else {
-        logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
-        await finish(td, 'succeeded', `Git already holds ${td.image} in ${target.file}@${target.branch}; nothing to deploy`, written.commit)
-      }
+      await writeClaimed(target, td, seen.image)
+    } finally {
+      clearInterval(renew)
+    }
+  }
+
+  const writeClaimed = async (target: ResolvedTarget, td: TriggeredDeployment, image: string) => {
+    const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image }
+    // The deployment waits for the commit before it is pushed, so the GitOps tool's report of it
+    // finds it even if this replica dies right after the push; gone, nothing is pushed for it.
+    const beforePush = async (commit: string) => await store.updatePending({ ...td, commit }).catch(err => {
+      logger.warn({ ...log, err: (err as Error).message }, 'could not record the commit to push; left for another attempt')
+      return false
+    })
+    let written: GitWriteResult
+    try {
+      written = await writer.write(target, { ...td, image }, beforePush)
     } catch (err) {
       logger.error({ ...log, err: (err as Error).message }, 'could not write the change to Git')
-      await finish(td, 'errored', `Could not write ${td.image} to Git (${target.file}@${target.branch}): ${(err as Error).message}`)
+      await finish(td, 'errored', `Could not write ${image} to Git (${target.file}@${target.branch}): ${(err as Error).message}`)
+      return
+    }
+    if (written.abandoned) {
+      logger.info(log, 'not pushed: the deployment is no longer pending, or its commit could not be recorded')
+    } else if (written.changed) {
+      await store.updatePending({ ...td, commit: written.commit, pushed: written.commit })
+      logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')
+    } else {
+      logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
+      await finish(td, 'succeeded', `Git already holds ${image} in ${target.file}@${target.branch}; nothing to deploy`, written.commit)
     }
   }
 

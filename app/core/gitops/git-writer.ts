@@ -28,7 +28,12 @@ export interface GitWriteResult {
   changed: boolean
   /** The sha pushed, or the branch head already holding the value. */
   commit: string
+  /** Set when beforePush said no: nothing was pushed. */
+  abandoned?: true
 }
+
+/** Called with each commit about to be pushed; false abandons the write (nothing is pushed). */
+export type BeforePush = (commit: string) => Promise<boolean>
 
 export interface GitWriterLogger {
   info (obj: object, msg: string): void
@@ -49,7 +54,7 @@ export interface GitWriterOptions {
 }
 
 export interface GitWriter {
-  write (target: ResolvedTarget, change: GitChange): Promise<GitWriteResult>
+  write (target: ResolvedTarget, change: GitChange, beforePush?: BeforePush): Promise<GitWriteResult>
   close (): Promise<void>
 }
 
@@ -99,7 +104,7 @@ export function createGitWriter (options: GitWriterOptions): GitWriter {
     return gitAuthEnv({ repo, token, sshKeyFile: options.sshKeyFile })
   }
 
-  async function writeLocked (dir: string, target: ResolvedTarget, change: GitChange, value: string): Promise<GitWriteResult> {
+  async function writeLocked (dir: string, target: ResolvedTarget, change: GitChange, value: string, beforePush?: BeforePush): Promise<GitWriteResult> {
     const { env, secrets } = await credentials(target.repo)
     const git = async (args: string[], input?: string, cwd = dir): Promise<string> =>
       (await runGit(args, { cwd, env, secrets, timeoutMs, input })).stdout.trim()
@@ -129,6 +134,7 @@ export function createGitWriter (options: GitWriterOptions): GitWriter {
         await git(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '--cleanup=verbatim', '--file=-'],
           commitMessage(target, change, value))
         const commit = await git(['rev-parse', 'HEAD'])
+        if (beforePush && !await beforePush(commit)) return { changed: false, commit, abandoned: true }
         const rejected = await push(git, branch)
         if (!rejected) {
           logger.info({ repo: redact(target.repo), branch, file: target.file, commit, attempt }, 'pushed deployment change to git')
@@ -177,11 +183,11 @@ export function createGitWriter (options: GitWriterOptions): GitWriter {
   }
 
   return {
-    async write (target, change) {
+    async write (target, change, beforePush) {
       if (closed) throw new GitWriteError('the git writer is closed')
       const value = imageValue(change.image, target.write)
       const dir = repoDir(workDir, target.repo, target.branch)
-      const result = await serialise(dir, () => writeLocked(dir, target, change, value))
+      const result = await serialise(dir, () => writeLocked(dir, target, change, value, beforePush))
       if (result.changed) nudge(target.repo)
       return result
     },

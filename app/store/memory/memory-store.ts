@@ -110,6 +110,11 @@ export function createMemoryStore (): Store {
       return structuredClone(stored)
     },
 
+    async renewGitWrite (td, leaseMs, now) {
+      const key = `git-claim:${td.triggeredId}`
+      if ((markers.get(key) ?? 0) > now) markers.set(key, now + leaseMs)
+    },
+
     async updatePending (td) {
       if (!pending.has(td.triggeredId)) return false
       pending.set(td.triggeredId, td)

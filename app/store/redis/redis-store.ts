@@ -150,6 +150,10 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       return json === null ? undefined : JSON.parse(json) as TriggeredDeployment
     },
 
+    async renewGitWrite (td, leaseMs) {
+      await redis.pexpire(keys.forKey(td).gitClaim(td.triggeredId), leaseMs)
+    },
+
     async updatePending (td) {
       return await run<number>('kgbUpdatePending', keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
     },

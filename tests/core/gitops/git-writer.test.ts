@@ -108,6 +108,15 @@ t.test('a write taken over after its writer died adopts the commit already pushe
   t.equal(await remote.count(), 2, 'no second commit')
 })
 
+t.test('a write whose deployment is gone by the time of the push pushes nothing', async t => {
+  const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
+  const writer = await writerFor(t)
+  const result = await writer.write(targetFor(remote), changeFor(), async () => false)
+  t.match(result, { changed: false, abandoned: true })
+  t.equal(await remote.count(), 1)
+  t.same(await writer.write(targetFor(remote), changeFor({ triggeredId: 'next' })), { changed: true, commit: await remote.head() }, 'the clone is fine for the next write')
+})
+
 t.test('two services in the same repository written at once both land', async t => {
   const remote = await createRemote(t, {
     'apps/dev/helloservice.yaml': helloRelease,
@@ -140,8 +149,11 @@ t.test('a push rejected because the branch moved is retried on top of the new he
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
   await raceHook(remote, 1)
   const writer = await writerFor(t)
-  const result = await writer.write(targetFor(remote), changeFor())
+  const announced: string[] = []
+  const result = await writer.write(targetFor(remote), changeFor(), async commit => { announced.push(commit); return true })
   t.same(result, { changed: true, commit: await remote.head() })
+  t.equal(announced.length, 2, 'each commit is announced before its push')
+  t.equal(announced[1], result.commit, 'the last one announced is the one pushed')
   t.equal(await remote.show('race.txt'), 'race 0\n', 'the commit pushed by someone else is kept')
   t.match(await remote.show('apps/dev/helloservice.yaml'), 'tag: "v0.3.2"')
   t.equal(await remote.count(), 3)
