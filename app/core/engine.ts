@@ -116,16 +116,18 @@ export function createEngine (deps: EngineDeps) {
   const finishedByHeldResult = async (td: TriggeredDeployment, now: number): Promise<boolean> => {
     if (options.earlyResultWindowMs <= 0 || (td.version === undefined && td.commit === undefined)) return false
     try {
-      const early = (await store.heldResults(td, now)).find(req => resultMatches(td, req.versions, req.commit))
-      if (!early) return false
-      // Its own delivery id, so two deployments taken at once cannot both be finished by it; marked
-      // for at least as long as the result is held, so a used one never finishes a second.
-      const once = Math.max(early.dedupeTtlMs, options.earlyResultWindowMs)
-      const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, dedupeTtlMs: once, trigger: undefined, holdMs: 0, now })
-      if (resolved.status !== 'finished') return false
-      logger.info({ ...early.key, triggeredId: resolved.triggeredId, heldForMs: now - early.now }, 'finishing the triggered deployment with a result that came first')
-      deps.wake(td)
-      return resolved.triggeredId === td.triggeredId
+      for (const early of (await store.heldResults(td, now)).filter(req => resultMatches(td, req.versions, req.commit))) {
+        // Its own delivery id, so two deployments taken at once cannot both be finished by it; marked
+        // for at least as long as the result is held, so a used one never finishes a second.
+        const once = Math.max(early.dedupeTtlMs, options.earlyResultWindowMs)
+        const resolved = await store.resolve({ ...early, deliveryId: `held:${early.deliveryId}`, dedupeTtlMs: once, trigger: undefined, holdMs: 0, now })
+        if (resolved.status === 'duplicate') continue
+        if (resolved.status !== 'finished') return false
+        logger.info({ ...early.key, triggeredId: resolved.triggeredId, heldForMs: now - early.now }, 'finishing the triggered deployment with a result that came first')
+        deps.wake(td)
+        return resolved.triggeredId === td.triggeredId
+      }
+      return false
     } catch (err) {
       logger.warn({ triggeredId: td.triggeredId, err: (err as Error).message }, 'could not look for a result that came first')
       return false

@@ -64,6 +64,18 @@ withKeptnFake(t, 'a held result finishes only the deployment of its own version,
   t.same((await pendingIds(app)).sort(), [other.id, same[1]!.id].sort(), '0.3.4 and the second 0.3.3 still wait for Flux')
 })
 
+withKeptnFake(t, 'two results of a version that came first finish two deployments of it, one each', async (t, fake) => {
+  const app = await build(t, env(fake))
+  await app.inject(upgradedTo('0.3.3', {}, new Date(Date.now() - 2000)))
+  await app.inject(upgradedTo('0.3.3'))
+  const deployments = [triggeredFor('0.3.3'), triggeredFor('0.3.3'), triggeredFor('0.3.3')]
+  for (const ev of deployments) t.equal((await push(app, ev)).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 2)
+  await sleep(200)
+  t.same(ofType(fake, 'finished').map(e => e.triggeredid), [deployments[0]!.id, deployments[1]!.id])
+  t.same(await pendingIds(app), [deployments[2]!.id], 'the third waits for Flux')
+})
+
 withKeptnFake(t, 'a result that names no version is not held: it cannot tell which deployment it answers', async (t, fake) => {
   const app = await build(t, env(fake))
   const kustomization = fluxRequest(fluxEvent({
