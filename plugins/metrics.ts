@@ -8,10 +8,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const metrics = createMetrics(async () => {
-    const snapshot = await app.store.snapshot(0)
-    return { pending: snapshot.pendingCount, outbox: snapshot.outboxDepth }
-  })
+  const metrics = createMetrics(async () => await app.store.counts())
   app.decorate('metrics', metrics)
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     reply.type(metrics.registry.contentType)

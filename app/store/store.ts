@@ -86,6 +86,8 @@ export interface Store {
    */
   deadLetter (entry: OutboxEntry, attempts: DeliveryAttempt[], now: number): Promise<void>
   snapshot (limit: number): Promise<StoreSnapshot>
+  /** Just the two counts metrics export: cheap enough for every scrape. */
+  counts (): Promise<{ pending: number, outbox: number }>
   /** True when the store can take writes now. */
   ready (): boolean
   close (): Promise<void>

@@ -177,6 +177,7 @@ export function createMemoryStore (): Store {
       }
     },
 
+    counts: async () => ({ pending: pending.size, outbox: outbox.size }),
     ready: () => true,
     close: async () => {}
   }

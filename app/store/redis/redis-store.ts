@@ -202,6 +202,11 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       }
     },
 
+    async counts () {
+      const parts = await perShard(async k => await Promise.all([redis.hlen(k.pendingData), redis.hlen(k.outbox)]))
+      return { pending: parts.reduce((sum, [p]) => sum + p, 0), outbox: parts.reduce((sum, [, o]) => sum + o, 0) }
+    },
+
     ready () {
       return redis.status === 'ready'
     },

@@ -43,7 +43,10 @@ if tid then
       ',"message":"not sent: Keptn refused its .started"}],"deadAt":' .. ARGV[4] .. '}')
   end
 end
--- Only the newest dead letters are kept.
+-- Only the newest dead letters are kept. Those from before this index are indexed once, as oldest.
+if redis.call('HLEN', KEYS[3]) > redis.call('ZCARD', KEYS[4]) then
+  for _, id in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('ZADD', KEYS[4], 'NX', 0, id) end
+end
 local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[5])
 if over > 0 then
   local oldest = redis.call('ZRANGE', KEYS[4], 0, over - 1)
