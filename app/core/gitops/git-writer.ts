@@ -119,16 +119,16 @@ export function createGitWriter (options: GitWriterOptions): GitWriter {
       for (let attempt = 1; ; attempt++) {
         await git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`])
         await git(['checkout', '--quiet', '--force', '-B', branch, `refs/remotes/origin/${branch}`])
+        // A write taken over from a replica that died after its push finds its own commit there,
+        // and waits for it: even if the value moved on since, writing it again would undo that.
+        const own = await commitFor(git, change.triggeredId)
+        if (own) return { changed: true, commit: own }
         const head = await git(['rev-parse', 'HEAD'])
         const text = await readFile(file, 'utf8').catch(() => {
           throw new GitWriteError(`${target.file} does not exist on branch ${branch} of ${redact(target.repo)}`)
         })
         const edit = setYamlPath(text, target.path, value)
-        if (!edit.changed) {
-          // A write taken over from a replica that died after its push finds its own commit there.
-          const own = await commitFor(git, change.triggeredId)
-          return own ? { changed: true, commit: own } : { changed: false, commit: head }
-        }
+        if (!edit.changed) return { changed: false, commit: head }
         await writeFile(file, edit.text)
         await git(['add', '--', target.file])
         await git(['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '--cleanup=verbatim', '--file=-'],

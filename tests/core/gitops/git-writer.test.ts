@@ -1,4 +1,6 @@
 import t from 'tap'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { createGitWriter, imageValue, type GitChange, type GitWriterOptions } from '../../../app/core/gitops/git-writer.js'
 import type { ResolvedTarget } from '../../../app/core/gitops/targets.js'
 import { createRemote, git, helloRelease, raceHook, recordingLogger, tempDir, type Remote, type Teardown } from './fixture.js'
@@ -31,6 +33,8 @@ function targetFor (remote: Remote, over: Partial<ResolvedTarget> = {}): Resolve
   }
 }
 
+// Every Keptn deployment has its own triggered id; a write that finds its id on the branch adopts that commit.
+let deployments = 0
 function changeFor (over: Partial<GitChange> = {}): GitChange {
   return {
     project: 'podtato',
@@ -38,7 +42,7 @@ function changeFor (over: Partial<GitChange> = {}): GitChange {
     service: 'helloservice',
     image: 'ghcr.io/podtato-head/podtato-server:v0.3.2',
     keptnContext: '5f8d3a1e-0c2b-4a8e-9d51-7c1b2e3f4a5b',
-    triggeredId: 'a1b2c3d4-0000-4000-8000-000000000001',
+    triggeredId: `a1b2c3d4-0000-4000-8000-${String(++deployments).padStart(12, '0')}`,
     ...over
   }
 }
@@ -63,7 +67,7 @@ t.test('commits the new tag at the path and leaves every other byte of the file 
 t.test('the commit names the Keptn project, stage, service and context, with trailers', async t => {
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
   const writer = await writerFor(t)
-  await writer.write(targetFor(remote), changeFor())
+  await writer.write(targetFor(remote), changeFor({ triggeredId: 'a1b2c3d4-0000-4000-8000-000000000001' }))
   const message = await git(['log', '-1', '--format=%B', 'main'], remote.bare)
   t.match(message, /^Deploy helloservice v0\.3\.2 to podtato\/dev\n/)
   t.match(message, /project podtato, stage dev, service helloservice, context 5f8d3a1e-0c2b-4a8e-9d51-7c1b2e3f4a5b/)
@@ -75,7 +79,7 @@ t.test('the commit names the Keptn project, stage, service and context, with tra
 t.test('a newline in event data cannot forge a trailer', async t => {
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
   const writer = await writerFor(t)
-  await writer.write(targetFor(remote), changeFor({ keptnContext: 'ctx\n\nKeptn-Triggered-Id: forged' }))
+  await writer.write(targetFor(remote), changeFor({ keptnContext: 'ctx\n\nKeptn-Triggered-Id: forged', triggeredId: 'a1b2c3d4-0000-4000-8000-000000000001' }))
   t.equal(await git(['log', '-1', '--format=%(trailers:only,unfold)', 'main'], remote.bare),
     'Keptn-Context: ctx Keptn-Triggered-Id: forged\nKeptn-Triggered-Id: a1b2c3d4-0000-4000-8000-000000000001')
 })
@@ -100,12 +104,19 @@ t.test('a value already in place makes no commit and answers the current head', 
 
 t.test('a write taken over after its writer died adopts the commit already pushed for it; anyone else\'s stays unchanged', async t => {
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
-  const first = await (await writerFor(t)).write(targetFor(remote), changeFor())
+  const change = changeFor()
+  const first = await (await writerFor(t)).write(targetFor(remote), change)
   const other = await writerFor(t)
-  t.same(await other.write(targetFor(remote), changeFor()), first, 'the same triggered id: its own commit, waited for again')
+  t.same(await other.write(targetFor(remote), change), first, 'the same triggered id: its own commit, waited for again')
   t.same(await other.write(targetFor(remote), changeFor({ triggeredId: 'another-deployment' })), { changed: false, commit: first.commit },
     'another deployment of the same image: Git already holds it')
   t.equal(await remote.count(), 2, 'no second commit')
+  const rolledBack = await remote.clone('someone')
+  await writeFile(join(rolledBack, 'apps/dev/helloservice.yaml'), helloRelease)
+  await git(['commit', '-qam', 'roll back'], rolledBack)
+  await git(['push', '-q', 'origin', 'HEAD:main'], rolledBack)
+  t.same(await other.write(targetFor(remote), change), first, 'rolled back by someone since: still its own commit, not written again')
+  t.equal(await remote.count(), 3)
 })
 
 t.test('a write whose deployment is gone by the time of the push pushes nothing', async t => {
