@@ -8,7 +8,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const metrics = createMetrics(async () => await app.store.counts())
+  const metrics = createMetrics(() => app.store.counts())
   app.decorate('metrics', metrics)
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     reply.type(metrics.registry.contentType)

@@ -1,13 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** Every metric the bridge exports; one registry per app instance so tests stay independent. */
-export function createMetrics (pendingCount: () => Promise<{ pending: number, outbox: number }>) {
+export function createMetrics (storeCounts: () => Promise<{ pending: number, outbox: number }>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   // A store that cannot answer must not fail the whole scrape: its gauges read NaN (unknown) and
   // kgb_store_up 0, so an outage is visible on the dashboards that watch the bridge.
   let last: Promise<{ pending: number, outbox: number } | undefined> | undefined
-  const counts = () => (last ??= pendingCount().catch(() => undefined).finally(() => { last = undefined }))
+  const counts = () => (last ??= storeCounts().catch(() => undefined).finally(() => { last = undefined }))
   return {
     registry,
     eventsReceived: new Counter({
