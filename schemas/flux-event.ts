@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
-// What Flux's notification-controller POSTs (see shared/contracts/flux-notification.md).
+// What Flux's notification-controller POSTs: fluxcd/pkg/apis/event v1 Event, as forwarded by
+// notification-controller's internal/notifier (generic and generic-hmac providers).
 // Extra properties are allowed everywhere: newer Flux versions add fields.
 const text = (maxLength: number) => Type.String({ maxLength })
 

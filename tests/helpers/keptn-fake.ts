@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import type { Test } from 'tap'
 
-// A strict stand-in for the Keptn v1 API gateway (shared/contracts/keptn-v1-api.md). It refuses
+// A strict stand-in for the Keptn v1 API gateway (keptn/keptn 1.4.5: api, shipyard-controller). It refuses
 // what the real API refuses, with the same statuses and `{code,message}` bodies, and records the
 // protocol mistakes the real API accepts but that leave a sequence stuck (`violations`).
 

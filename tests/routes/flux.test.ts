@@ -4,8 +4,9 @@ import { createHmac } from 'node:crypto'
 import { build, hmacKey, logCapture } from '../helpers/app.js'
 import { signBody } from '../../app/core/auth.js'
 
-// Flux's own test vector (shared/contracts/flux-notification.md).
-const vectorBody = readFileSync(new URL('../../../shared/fixtures/flux/signature-vector.body.json', import.meta.url))
+// Flux's own HMAC test vector: the key comes from fluxcd/notification-controller's
+// internal/notifier/forwarder_test.go; the body bytes are kept in tests/fixtures/flux.
+const vectorBody = readFileSync(new URL('../fixtures/flux/signature-vector.body.json', import.meta.url))
 const vectorKey = '7152fed34dd6149a7c75a276c510da27cb6f82b0'
 const vectorSignature = 'sha256=65b018549b1254e7226d1c08f9567ee45bc9de0fc4e7b1a40253f9a018b08be7'
 
