@@ -1,9 +1,16 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
-// Keptn CloudEvents (spec 0.2.4, see shared/contracts/keptn-v1-api.md). Extra properties are
-// allowed everywhere: Keptn and its extensions add fields we pass through untouched.
+// Keptn CloudEvents (spec 0.2.4). Two shapes on purpose:
+// - KeptnCloudEvent is what the bridge SENDS: every field Keptn 0.19–1.4.5 reads, filled.
+// - IncomingKeptnEvent / DeploymentTriggeredData are what the bridge TAKES: anything Keptn's own Go
+//   models can produce (keptn/go-utils pkg/api/models KeptnContextExtendedCE, pkg/lib/v0_2_0
+//   DeploymentTriggeredEventData, as marshalled by shipyard-controller and the CLI at keptn 1.4.5).
+//   Go writes a nil slice or map as `null` wherever a field lacks `omitempty`
+//   (`deploymentURIsLocal`), and data carries earlier tasks' results, so only the fields the bridge
+//   uses are checked, and `null` is accepted wherever Go can write it.
 const open = { additionalProperties: true }
 const name = Type.String({ minLength: 1 })
+const orNull = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
 
 export const KeptnCloudEvent = Type.Object({
   specversion: Type.String(),
@@ -19,28 +26,33 @@ export const KeptnCloudEvent = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown())
 }, open)
 
+/**
+ * A Keptn event as Keptn stores, lists and forwards it. `contenttype` (datastore listings) or
+ * `datacontenttype`, spec versions 0.2.3 and 0.2.4, `source` written as null by a nil pointer: none
+ * of it matters to the bridge, so none of it is checked.
+ */
+export const IncomingKeptnEvent = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 256 }),
+  type: Type.String(),
+  shkeptncontext: Type.String({ minLength: 1, maxLength: 256 }),
+  gitcommitid: orNull(Type.String()),
+  data: Type.Record(Type.String(), Type.Unknown())
+}, open)
+
 export const DeploymentTriggeredData = Type.Object({
   project: name,
   stage: name,
   service: name,
-  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
-  configurationChange: Type.Optional(Type.Object({
-    values: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  labels: orNull(Type.Record(Type.String(), Type.String())),
+  configurationChange: orNull(Type.Object({
+    values: orNull(Type.Record(Type.String(), Type.Unknown()))
   }, open)),
-  deployment: Type.Optional(Type.Object({
-    deploymentstrategy: Type.Optional(Type.String()),
-    deploymentURIsLocal: Type.Optional(Type.Array(Type.String())),
-    deploymentURIsPublic: Type.Optional(Type.Array(Type.String()))
+  deployment: orNull(Type.Object({
+    deploymentstrategy: orNull(Type.String())
   }, open))
-}, open)
-
-export const TriggeredListResponse = Type.Object({
-  events: Type.Array(KeptnCloudEvent),
-  nextPageKey: Type.Optional(Type.String()),
-  totalCount: Type.Optional(Type.Number())
 }, open)
 
 // A schema and its type share a name on purpose: one import gives both.
 export type KeptnCloudEvent = Static<typeof KeptnCloudEvent>
+export type IncomingKeptnEvent = Static<typeof IncomingKeptnEvent>
 export type DeploymentTriggeredData = Static<typeof DeploymentTriggeredData>
-export type TriggeredListResponse = Static<typeof TriggeredListResponse>

@@ -196,7 +196,7 @@ export function createEngine (deps: EngineDeps) {
         deliveryId: result.deliveryId,
         versions: result.versions,
         commit: result.commit,
-        strictVersions: options.versionMatch === 'strict',
+        strictVersions: options.versionMatch === 'strict' && result.imageEvidence === true,
         finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
         holdMs: holdFor(result),

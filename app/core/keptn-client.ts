@@ -1,13 +1,22 @@
 import { Agent, type Dispatcher } from 'undici'
 import { requestText } from './http.js'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Logger } from 'pino'
-import { KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import { DEPLOYMENT_TRIGGERED } from './keptn-events.js'
 
 export type SendResult =
   | { ok: true, status: number, keptnContext?: string }
-  | { ok: false, retryable: boolean, status?: number, message: string }
+  | {
+    ok: false
+    retryable: boolean
+    status?: number
+    message: string
+    /**
+     * The request may have reached Keptn although no answer came back (a timeout, a connection
+     * cut after the request was written, a gateway's 502/504): look in Keptn before sending it again.
+     */
+    uncertain?: boolean
+  }
 
 export interface TriggeredFilter {
   project?: string
@@ -29,7 +38,15 @@ export interface UniformRegistration {
 
 export interface KeptnClient {
   send (event: KeptnCloudEvent): Promise<SendResult>
-  listTriggered (filter?: TriggeredFilter): Promise<KeptnCloudEvent[]>
+  /** Open triggered deployments as Keptn lists them, unchecked (the engine validates each). */
+  listTriggered (filter?: TriggeredFilter): Promise<unknown[]>
+  /**
+   * Whether Keptn already holds this event (a `.started`/`.finished` answering its triggered id, or
+   * a sequence triggered in its context), read from shipyard-controller's sequence executions
+   * (GET /controlPlane/v1/sequence-execution, Keptn 0.19–1.4). undefined when Keptn cannot say
+   * (no such endpoint, or the project is gone); throws when Keptn cannot be asked.
+   */
+  landed (event: KeptnCloudEvent): Promise<boolean | undefined>
   register (registration: UniformRegistration): Promise<{ id: string }>
   heartbeat (id: string): Promise<void>
   close (): Promise<void>
@@ -51,11 +68,36 @@ export interface KeptnClientOptions {
   source: string
 }
 
+// Errors that mean the request never left: sending again cannot double anything.
+const notSent = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/** The part of shipyard-controller's models.SequenceExecution that says which events it holds. */
+interface SequenceExecution {
+  sequence?: { name?: string }
+  scope?: { stage?: string }
+  status?: {
+    previousTasks?: Array<{ triggeredID?: string }> | null
+    currentTask?: { triggeredID?: string, events?: Array<{ eventType?: string, source?: string }> | null }
+  }
+}
+
+function holds (execution: SequenceExecution, event: KeptnCloudEvent): boolean {
+  const parts = event.type.split('.')
+  if (parts.length === 6) {
+    // A sequence trigger: its execution exists in the context the bridge chose for it.
+    return execution.sequence?.name === parts[4] && execution.scope?.stage === parts[3]
+  }
+  const id = event.triggeredid
+  if (!id) return false
+  // A finished task (#started == #finished) holds both of its events.
+  if ((execution.status?.previousTasks ?? []).some(task => task.triggeredID === id)) return true
+  const current = execution.status?.currentTask
+  return current?.triggeredID === id && (current.events ?? []).some(e => e.eventType === event.type && e.source === event.source)
+}
+
 // The listing's paging is unreliable (see the contract): large pages, a hard page cap, dedupe.
 const PAGE_SIZE = 100
 const MAX_PAGES = 20
-
-const isCloudEvent = TypeCompiler.Compile(KeptnCloudEvent)
 
 function parseJson (text: string): unknown {
   try {
@@ -91,14 +133,31 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
       const error = err as Error & { code?: string }
       const timedOut = error.name === 'TimeoutError' || /TIMEOUT/.test(error.code ?? '')
       const message = timedOut ? `timeout: Keptn did not answer within ${timeoutMs} ms` : `Keptn unreachable: ${error.message || error.code || error.name}`
-      return { ok: false, retryable: true, message }
+      return { ok: false, retryable: true, message, uncertain: !notSent.has(error.code ?? '') }
     }
     const { status, text } = res
     if (status >= 200 && status < 300) {
       const body = parseJson(text) as { keptnContext?: unknown } | undefined
       return typeof body?.keptnContext === 'string' ? { ok: true, status, keptnContext: body.keptnContext } : { ok: true, status }
     }
-    return { ok: false, retryable: status >= 500 || status === 429, status, message: keptnMessage(status, text) }
+    const failed = { ok: false as const, retryable: status >= 500 || status === 429, status, message: keptnMessage(status, text) }
+    return status === 502 || status === 504 ? { ...failed, uncertain: true } : failed
+  }
+
+  async function landed (event: KeptnCloudEvent): Promise<boolean | undefined> {
+    const data = event.data as { project?: unknown, stage?: unknown, service?: unknown }
+    const query = new URLSearchParams({ project: String(data.project ?? ''), keptnContext: event.shkeptncontext ?? '', pageSize: '50' })
+    if (typeof data.stage === 'string') query.set('stage', data.stage)
+    if (typeof data.service === 'string') query.set('service', data.service)
+    let body: unknown
+    try {
+      body = await expectOk('GET', `/controlPlane/v1/sequence-execution?${query}`, 'looking for an event in Keptn')
+    } catch (err) {
+      if (err instanceof KeptnApiError && err.status === 404) return undefined
+      throw err
+    }
+    const executions = (body as { sequenceExecutions?: unknown } | undefined)?.sequenceExecutions
+    return Array.isArray(executions) && executions.some(execution => holds(execution as SequenceExecution, event))
   }
 
   async function expectOk (method: Dispatcher.HttpMethod, path: string, what: string, body?: unknown): Promise<unknown> {
@@ -109,8 +168,8 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
     return parseJson(text)
   }
 
-  async function listTriggered (filter: TriggeredFilter = {}): Promise<KeptnCloudEvent[]> {
-    const found = new Map<string, KeptnCloudEvent>()
+  async function listTriggered (filter: TriggeredFilter = {}): Promise<unknown[]> {
+    const found = new Map<string, unknown>()
     const seenKeys = new Set<string>()
     let pageKey: string | undefined
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -126,7 +185,9 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
         throw new Error('listing triggered deployments: Keptn answered with an unexpected body')
       }
       for (const ev of (list.events ?? []) as unknown[]) {
-        if (isCloudEvent.Check(ev) && !found.has(ev.id)) found.set(ev.id, ev)
+        const id = (ev as { id?: unknown } | null)?.id
+        // One without an id cannot be answered; the engine counts every other one it refuses.
+        if (typeof id === 'string' && id !== '' && !found.has(id)) found.set(id, ev)
       }
       pageKey = list.nextPageKey == null ? undefined : String(list.nextPageKey)
       if (!pageKey || pageKey === '0' || seenKeys.has(pageKey)) break
@@ -145,7 +206,7 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
     await expectOk('PUT', `/controlPlane/v1/uniform/registration/${encodeURIComponent(id)}/ping`, 'uniform heartbeat')
   }
 
-  return { send, listTriggered, register, heartbeat, close: () => agent.close() }
+  return { send, listTriggered, landed, register, heartbeat, close: () => agent.close() }
 }
 
 /** Stands in for Keptn when no API URL is configured: every event is logged and accepted. */
@@ -156,6 +217,7 @@ export function createLogOnlyKeptnClient (logger: Pick<Logger, 'info'>): KeptnCl
       return event.shkeptncontext ? { ok: true, status: 200, keptnContext: event.shkeptncontext } : { ok: true, status: 200 }
     },
     async listTriggered () { return [] },
+    async landed () { return undefined },
     async register () { return { id: 'log-only' } },
     async heartbeat () {},
     async close () {}

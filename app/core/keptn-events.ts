@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { DeploymentTriggeredData, KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import { DeploymentTriggeredData, IncomingKeptnEvent, type KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import type { OutboxEntry, TriggeredDeployment } from './types.js'
 import { isCommitLike, normaliseVersion } from './versions.js'
 
@@ -23,13 +23,6 @@ export function eventIdFor (entryId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-function commitFromRevision (revision: string): string | undefined {
-  if (isCommitLike(revision)) return revision.toLowerCase()
-  // Flux writes `main@sha1:<sha>` (v2) or `main/<sha>` (older); Argo CD a bare sha.
-  const match = /[@:/]([0-9a-f]{40}|[0-9a-f]{64})$/i.exec(revision)
-  return match?.[1]?.toLowerCase()
-}
-
 /** The exact CloudEvent to POST for an outbox entry. Pure: same entry, same event (bar `time`). */
 export function buildCloudEvent (entry: OutboxEntry, source: string, now = Date.now()): KeptnCloudEvent {
   const envelope = {
@@ -42,36 +35,43 @@ export function buildCloudEvent (entry: OutboxEntry, source: string, now = Date.
   }
   if (entry.kind === 'trigger') {
     const { trigger } = entry
-    const commit = commitFromRevision(trigger.revision)
+    // No `gitcommitid`: shipyard-controller keeps a sequence's gitcommitid for every task of it
+    // (1.4.5 shipyardcontroller.go: Scope.GitCommitID), and later tasks read Keptn's own
+    // configuration repo at that commit (lighthouse's slo.yaml). A GitOps commit is not there:
+    // shipyard-controller then fills in the stage's latest commit itself. The GitOps revision
+    // travels in labels.
     return {
       ...envelope,
       type: `sh.keptn.event.${trigger.stage}.${trigger.sequence}.triggered`,
       shkeptncontext: trigger.keptnContext,
-      ...(commit ? { gitcommitid: commit } : {}),
       data: { project: trigger.project, stage: trigger.stage, service: trigger.service, labels: trigger.labels }
     }
   }
   const { pending } = entry
   const key = { project: pending.project, stage: pending.stage, service: pending.service }
   const labels = pending.labels ? { labels: pending.labels } : {}
+  // Keptn's own configuration commit, echoed as Keptn's services do; never a GitOps commit.
+  const configCommit = pending.configCommit ? { gitcommitid: pending.configCommit } : {}
   if (entry.kind === 'started') {
     return {
       ...envelope,
       type: DEPLOYMENT_STARTED,
       shkeptncontext: pending.keptnContext,
       triggeredid: pending.triggeredId,
-      ...(pending.commit ? { gitcommitid: pending.commit } : {}),
+      ...configCommit,
       data: { ...key, status: 'succeeded', ...labels }
     }
   }
   const { result } = entry
-  const gitCommit = result.gitCommit ?? pending.commit
+  // The GitOps commit goes in data.deployment.gitCommit only (what was deployed), never in the
+  // envelope's gitcommitid (Keptn's configuration repo).
+  const gitCommit = result.gitCommit ?? pending.pushed ?? pending.commit
   const event: KeptnCloudEvent = {
     ...envelope,
     type: DEPLOYMENT_FINISHED,
     shkeptncontext: pending.keptnContext,
     triggeredid: pending.triggeredId,
-    ...(gitCommit ? { gitcommitid: gitCommit } : {}),
+    ...configCommit,
     data: {
       ...key,
       status: result.status,
@@ -114,7 +114,7 @@ export function fitMessage (message: string, budget: number): string {
 
 export type TriggeredParse = { ok: true, value: TriggeredDeployment } | { ok: false, reason: string }
 
-const checkEnvelope = TypeCompiler.Compile(KeptnCloudEvent)
+const checkEnvelope = TypeCompiler.Compile(IncomingKeptnEvent)
 const checkData = TypeCompiler.Compile(DeploymentTriggeredData)
 
 function fieldOf (path: string): string {
@@ -140,18 +140,20 @@ function pickCommit (...candidates: Array<string | undefined>): string | undefin
 export function triggeredFromCloudEvent (ev: unknown, now: number, deadlineMs: number): TriggeredParse {
   const envelopeError = checkEnvelope.Errors(ev).First()
   if (envelopeError) return { ok: false, reason: `${fieldOf(envelopeError.path)}: ${envelopeError.message}` }
-  const event = ev as KeptnCloudEvent
+  const event = ev as IncomingKeptnEvent
   if (event.type !== DEPLOYMENT_TRIGGERED) return { ok: false, reason: `type: expected ${DEPLOYMENT_TRIGGERED}, got ${event.type}` }
-  if (!event.id) return { ok: false, reason: 'id: missing' }
-  if (!event.shkeptncontext) return { ok: false, reason: 'shkeptncontext: missing' }
   const dataError = checkData.Errors(event.data).First()
   if (dataError) return { ok: false, reason: `data.${fieldOf(dataError.path)}: ${dataError.message}` }
   const data = event.data as DeploymentTriggeredData
-  const labels = data.labels
+  const labels = data.labels ?? undefined
   const rawImage = data.configurationChange?.values?.['image']
   const image = typeof rawImage === 'string' && rawImage !== '' ? rawImage : undefined
   const version = (image && imageTag(image)) ?? labels?.['version'] ?? labels?.['tag']
-  const commit = pickCommit(event.gitcommitid, labels?.['gitCommit'], labels?.['commit'])
+  // `gitcommitid` is Keptn's configuration-repo commit (shipyard-controller sets it on every
+  // triggered event): it says nothing about the GitOps repo. An expected GitOps commit comes only
+  // from a label the user sets, or later from the bridge's own Git write.
+  const commit = pickCommit(labels?.['gitCommit'], labels?.['commit'])
+  const configCommit = typeof event.gitcommitid === 'string' && isCommitLike(event.gitcommitid) ? event.gitcommitid.toLowerCase() : undefined
   const strategy = data.deployment?.deploymentstrategy
   const value: TriggeredDeployment = {
     project: data.project,
@@ -164,6 +166,7 @@ export function triggeredFromCloudEvent (ev: unknown, now: number, deadlineMs: n
   }
   if (version) value.version = normaliseVersion(version)
   if (commit) value.commit = commit
+  if (configCommit) value.configCommit = configCommit
   if (image) value.image = image
   if (strategy) value.deploymentStrategy = strategy
   if (labels) value.labels = labels

@@ -13,8 +13,13 @@ export interface TriggeredDeployment extends ServiceKey {
   keptnContext: string
   /** Expected version (image tag or a version label), normalised, when Keptn named one. */
   version?: string
-  /** Expected git commit (full or abbreviated sha), when known. */
+  /**
+   * Expected GitOps commit (full or abbreviated sha), when known: a `gitCommit`/`commit` label, or
+   * the commit the bridge wrote to Git. Never Keptn's `gitcommitid` (see configCommit).
+   */
   commit?: string
+  /** The triggered event's `gitcommitid`: Keptn's configuration-repo commit, echoed back, never compared. */
+  configCommit?: string
   image?: string
   /**
    * The bridge writes this deployment's change to Git (GIT_TARGETS): until it has pushed, no result
@@ -47,8 +52,15 @@ export interface DeploymentResult {
   outcome: Outcome
   reason: string
   message: string
-  /** Versions this result is evidence of (chart version, app version, image tags), normalised. */
+  /** Versions this result is evidence of (app version, OCI or git tags, image tags), normalised. */
   versions: string[]
+  /**
+   * True when `versions` hold the tags of the images the tool reports running (Argo CD's
+   * summary.images). Only such evidence may exclude a deployment whose known version none matches
+   * (VERSION_MATCH=strict); an app version or an artifact tag only ever matches: a values-only image
+   * bump keeps the chart's appVersion.
+   */
+  imageEvidence?: boolean
   /** The git commit sha this result deployed, when the revision names one. */
   commit?: string
   /** The revision as the tool wrote it, for messages and labels. */
@@ -93,6 +105,8 @@ export interface DeliveryAttempt {
   at: number
   status?: number
   message: string
+  /** The event may have reached Keptn (no answer came back): Keptn is asked before it is sent again. */
+  uncertain?: boolean
 }
 
 export interface DeadLetter {

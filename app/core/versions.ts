@@ -24,7 +24,8 @@ function isOciTag (ref: string): boolean {
 /**
  * The git commit a revision names, lower-cased: `main@sha1:<sha>`, `sha1:<sha>`,
  * `refs/heads/main@sha256:<sha>` (Flux v2), `main/<sha>` (older Flux), or a bare 40/64-hex sha
- * (Argo CD). A chart version or an OCI digest (`1.2.3@sha256:…`) names no commit.
+ * (Argo CD). A chart version (`0.3.2`, `0.3.2+1a2b3c4d5e6f`) or an OCI digest (`1.2.3@sha256:…`)
+ * names no commit.
  */
 export function commitFromRevision (revision: string | undefined): string | undefined {
   if (!revision || revision.length > 512) return undefined
@@ -34,9 +35,9 @@ export function commitFromRevision (revision: string | undefined): string | unde
   if (sha1) return sha1[1]
   const sha256 = /^([^@]+)@sha256:([0-9a-f]{64})$/.exec(rev)
   if (sha256) return isOciTag(sha256[1]!) ? undefined : sha256[2]
-  // A chart built from a GitRepository (reconcileStrategy: Revision): `<version>+<12-hex commit>`.
-  const chartFromGit = /^v?\d+\.\d+\.\d+(?:-[0-9a-z.-]+)?\+([0-9a-f]{7,40})(?:\.\d+)?$/.exec(rev)
-  if (chartFromGit) return chartFromGit[1]
+  // `<version>+<12 hex>` names no commit: helm-controller writes it for a chart built from a
+  // GitRepository with reconcileStrategy Revision (a commit) and from an OCIRepository or Bucket (a
+  // digest) alike, and the event cannot tell them apart.
   return /^[^@]+\/([0-9a-f]{40}|[0-9a-f]{64})$/.exec(rev)?.[1]
 }
 

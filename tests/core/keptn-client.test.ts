@@ -77,7 +77,7 @@ t.test('lists open deployments across pages, without duplicates, with filters', 
   fake.addTriggered(shop[150]!)
   fake.addTriggered(makeTriggered({ project: 'other' }))
   const listed = await keptn.listTriggered({ project: 'shop' })
-  t.same(listed.map(ev => ev.id).sort(), shop.map(ev => ev.id).sort())
+  t.same(listed.map(ev => (ev as { id: string }).id).sort(), shop.map(ev => ev.id).sort())
   const gets = fake.requests.filter(r => r.method === 'GET')
   t.equal(gets.length, 3, 'pages of 100')
   t.match(gets[0]?.path, /pageSize=100/)
@@ -118,4 +118,54 @@ t.test('the log-only client logs each event and accepts it', async t => {
   t.equal(lines[0]?.keptnEvent.type, 'sh.keptn.event.deployment.started')
   t.same(await keptn.listTriggered(), [])
   await keptn.close()
+})
+
+t.test('finds in shipyard-controller\'s sequence executions whether an event already landed', async t => {
+  const { fake, keptn } = await setup(t)
+  const td = makeTriggered({ project: 'shop', stage: 'prod', service: 'cart' })
+  fake.addTriggered(td)
+  const own = { ...pending, triggeredId: td.id, keptnContext: td.shkeptncontext! }
+  const startedEv = buildCloudEvent({ id: 'started:x', kind: 'started', pending: own }, 'bridge-test')
+  const finishedEv = buildCloudEvent({
+    id: 'finished:x', kind: 'finished', pending: own, result: { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['cart'], source: 'flux', finishedAt: 0 }
+  }, 'bridge-test')
+  t.equal(await keptn.landed(startedEv), false, 'nothing sent yet')
+  await keptn.send(startedEv)
+  t.equal(await keptn.landed(startedEv), true, 'the .started is in the current task\'s events')
+  t.equal(await keptn.landed(finishedEv), false)
+  t.equal(await keptn.landed({ ...startedEv, source: 'helm-service' }), false, 'another service\'s .started is not ours')
+  await keptn.send(finishedEv)
+  t.equal(await keptn.landed(finishedEv), true, 'the task is done: both landed')
+  t.equal(await keptn.landed(startedEv), true)
+  const asked = fake.requests.filter(r => r.path.startsWith('/api/controlPlane/v1/sequence-execution'))
+  t.match(asked[0]?.path, new RegExp(`project=shop&keptnContext=${td.shkeptncontext}&pageSize=50&stage=prod&service=cart`))
+})
+
+t.test('a sequence the bridge triggered is found by its context; a Keptn without the endpoint cannot say', async t => {
+  const { fake, keptn } = await setup(t)
+  const trigger = buildCloudEvent({
+    id: 'trigger:1', kind: 'trigger', trigger: { project: 'shop', stage: 'prod', service: 'cart', sequence: 'evaluation', keptnContext: 'ctx-9', revision: 'r', labels: {}, createdAt: 0 }
+  }, 'bridge-test')
+  t.equal(await keptn.landed(trigger), false)
+  await keptn.send(trigger)
+  t.equal(await keptn.landed(trigger), true)
+  fake.withoutSequenceExecutions()
+  t.equal(await keptn.landed(trigger), undefined)
+  fake.respondWith(500, 1)
+  await t.rejects(keptn.landed(trigger), { name: 'KeptnApiError', status: 500, message: /looking for an event/ })
+})
+
+t.test('a lost answer is uncertain, a refused connection is not', async t => {
+  const { fake, keptn } = await setup(t, { timeoutMs: 200 })
+  fake.answerLate(1000)
+  t.match(await keptn.send(started('late')), { ok: false, retryable: true, uncertain: true, message: /timeout/ })
+  t.equal(fake.received.length, 1, 'Keptn got it all the same')
+  fake.answerLate(0)
+  await fake.goDown()
+  const refused = await keptn.send(started('refused'))
+  t.match(refused, { ok: false, retryable: true })
+  t.notOk(!refused.ok && refused.uncertain, 'never reached Keptn')
+  await fake.comeBack()
+  fake.respondWith(504, 1)
+  t.match(await keptn.send(started('gateway')), { ok: false, status: 504, uncertain: true })
 })

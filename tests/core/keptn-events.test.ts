@@ -49,7 +49,7 @@ t.test('a finished event carries status, result and the deployment block Keptn e
   const ev = buildCloudEvent(finished(), 'bridge')
   t.equal(ev.type, 'sh.keptn.event.deployment.finished')
   t.equal(ev.triggeredid, pending.triggeredId)
-  t.equal(ev.gitcommitid, result.gitCommit)
+  t.notOk('gitcommitid' in ev, 'a GitOps commit never goes into Keptn\'s gitcommitid')
   t.same(ev.data, {
     project: 'shop',
     stage: 'prod',
@@ -96,8 +96,18 @@ t.test('a sequence trigger names stage and sequence in the type and has no trigg
   t.equal(ev.type, 'sh.keptn.event.prod.delivery.triggered')
   t.equal(ev.shkeptncontext, 'ctx')
   t.notOk('triggeredid' in ev)
-  t.equal(ev.gitcommitid, 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0')
+  t.notOk('gitcommitid' in ev, 'later tasks would read Keptn\'s configuration repo at a commit it does not have')
   t.same(ev.data, { project: 'shop', stage: 'prod', service: 'cart', labels: { source: 'flux' } })
+})
+
+t.test('started and finished echo the triggered event\'s gitcommitid (Keptn\'s own commit), never a GitOps one', async t => {
+  const configCommit = 'f'.repeat(40)
+  const withConfig = { ...pending, configCommit, commit: 'abcdef1', pushed: 'abcdef1' + '0'.repeat(33) }
+  const started = buildCloudEvent({ id: 'out-0', kind: 'started', pending: withConfig }, 'bridge')
+  t.equal(started.gitcommitid, configCommit)
+  const done = buildCloudEvent({ id: 'out-1', kind: 'finished', pending: withConfig, result: { ...result, gitCommit: undefined } }, 'bridge')
+  t.equal(done.gitcommitid, configCommit)
+  t.equal((done.data['deployment'] as { gitCommit: string }).gitCommit, withConfig.pushed, 'what the bridge pushed is what was deployed')
 })
 
 const withImage = (image: unknown, labels?: Record<string, string>) =>
@@ -122,13 +132,16 @@ t.test('reads the expected version from the image tag', async t => {
   }
 })
 
-t.test('falls back to version labels and takes the commit from gitcommitid or labels', async t => {
+t.test('falls back to version labels and takes the commit from labels only, never from gitcommitid', async t => {
   const byLabel = triggeredFromCloudEvent(makeTriggered({ labels: { version: 'v3.1.0', gitCommit: 'ABCDEF1' } }), 0, 1)
   t.match(byLabel, { ok: true, value: { version: '3.1.0', commit: 'abcdef1' } })
   const byTag = triggeredFromCloudEvent(withImage('app@sha256:' + 'c'.repeat(64), { tag: '7.0' }), 0, 1)
   t.match(byTag, { ok: true, value: { version: '7.0' } })
-  const envelope = triggeredFromCloudEvent(makeTriggered({ labels: { commit: 'not-a-sha' } }, { gitcommitid: 'deadbeefcafe' }), 0, 1)
-  t.match(envelope, { ok: true, value: { commit: 'deadbeefcafe' } })
+  // shipyard-controller sets gitcommitid to Keptn's configuration-repo commit on every triggered event.
+  const envelope = triggeredFromCloudEvent(makeTriggered({ labels: { commit: 'not-a-sha' } }, { gitcommitid: 'DEADBEEFCAFE' }), 0, 1)
+  t.ok(envelope.ok)
+  t.equal(envelope.ok && envelope.value.commit, undefined, 'not an expected GitOps commit')
+  t.equal(envelope.ok && envelope.value.configCommit, 'deadbeefcafe', 'kept to echo back')
   const none = triggeredFromCloudEvent(makeTriggered({ labels: { commit: 'main' } }), 0, 1)
   t.equal(none.ok && none.value.commit, undefined)
 })
@@ -158,6 +171,7 @@ t.test('refuses an invalid triggered event with a reason naming the field', asyn
   }
   t.match(reason(makeTriggered({}, { type: 'sh.keptn.event.deployment.started' })), /^type/)
   t.match(reason(makeTriggered({}, { shkeptncontext: '' })), /^shkeptncontext/)
+  t.match(reason(makeTriggered({}, { shkeptncontext: undefined })), /^shkeptncontext/)
   t.match(reason(makeTriggered({}, { id: '' })), /^id/)
   t.match(reason(makeTriggered({ service: '' })), /^data\.service/)
   t.match(reason(makeTriggered({ project: 42 })), /^data\.project/)
@@ -166,4 +180,24 @@ t.test('refuses an invalid triggered event with a reason naming the field', asyn
   t.match(reason(noStage), /^data\.stage/)
   t.match(reason({ ...makeTriggered(), data: undefined }), /^data/)
   t.match(reason('nope'), /^\(root\)/)
+})
+
+t.test('takes what Keptn\'s Go models write: nulls, empty status fields, earlier tasks\' data, contenttype', async t => {
+  // keptn 1.4.5 shipyard-controller: go-utils DeploymentTriggeredEventData has no omitempty on the
+  // URI slices, EventData's status/result/message come along empty, earlier tasks' data is merged in.
+  const ev = makeTriggered({
+    labels: null,
+    status: '',
+    result: '',
+    message: '',
+    configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.2' } },
+    deployment: { deploymentstrategy: 'direct', deploymentURIsLocal: null, deploymentURIsPublic: null, deploymentNames: null },
+    evaluation: { result: 'pass', score: 100 },
+    test: { start: '2026-12-01T10:00:00Z', end: '2026-12-01T10:05:00Z' }
+  }, { datacontenttype: undefined, contenttype: 'application/json', shkeptnspecversion: '0.2.3', source: null, gitcommitid: 'a'.repeat(40) })
+  const parsed = triggeredFromCloudEvent(ev, 0, 1)
+  t.match(parsed, { ok: true, value: { version: '0.3.2', deploymentStrategy: 'direct', configCommit: 'a'.repeat(40) } })
+  t.equal(parsed.ok && parsed.value.labels, undefined)
+  const nullBlocks = triggeredFromCloudEvent(makeTriggered({ configurationChange: null, deployment: null }), 0, 1)
+  t.ok(nullBlocks.ok, 'null blocks are as good as absent ones')
 })

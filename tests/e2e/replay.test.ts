@@ -70,12 +70,29 @@ t.test('in Redis the delivery record lives at least MAX_EVENT_AGE + MAX_CLOCK_SK
   t.ok(await redis.pttl(keys[0]!) > 64 * minute, 'kept for the whole replay window')
 })
 
-t.test('a known revision that contradicts the expected version leaves the deployment open', async t => {
-  const { app, clock, pending } = await withPending(t, {}, { ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
-  const oldVersion = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), metadata: { revision: '0.3.2', 'app-version': '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
-  t.match(oldVersion.json(), { status: 'ignored', reason: 'no pending deployment' })
+t.test('a known commit that contradicts the expected one leaves the deployment open', async t => {
+  const [oldSha, newSha] = ['a'.repeat(40), 'b'.repeat(40)]
+  const { app, clock, pending } = await withPending(t, {}, { ...podtato, labels: { gitCommit: newSha } })
+  const kustomization = (sha: string) => fluxEvent({
+    timestamp: iso(clock()),
+    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'podtato' },
+    reason: 'ReconciliationSucceeded',
+    reportingController: 'kustomize-controller',
+    message: 'Reconciliation finished in 2s, next run in 10m0s',
+    metadata: { revision: `main@sha1:${sha}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' }
+  })
+  const oldCommit = await app.inject(fluxRequest(kustomization(oldSha)))
+  t.match(oldCommit.json(), { status: 'ignored', reason: 'no pending deployment' })
   t.equal(await pending(), 1)
-  const right = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), message: 'upgraded to 0.3.3', metadata: { revision: '0.3.3', 'app-version': '0.3.3', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
+  const right = await app.inject(fluxRequest(kustomization(newSha)))
   t.equal(right.statusCode, 202)
+  t.equal(await pending(), 0)
+})
+
+t.test('a chart\'s app-version is no evidence against an image: a values-only bump finishes its deployment', async t => {
+  // helm-controller reports the chart's appVersion; Keptn's configurationChange only moved the image tag.
+  const { app, clock, pending } = await withPending(t, {}, { ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
+  const sameChart = await app.inject(fluxRequest(fluxEvent({ timestamp: iso(clock()), metadata: { revision: '0.3.2', 'app-version': '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
+  t.equal(sameChart.statusCode, 202)
   t.equal(await pending(), 0)
 })

@@ -46,6 +46,10 @@ export interface KeptnFake {
   comeBack (): Promise<void>
   /** Hold every answer back by `ms` (0 to stop). */
   delay (ms: number): void
+  /** Take events in at once but answer them `ms` later (0 to stop): a Keptn whose reply is lost. */
+  answerLate (ms: number): void
+  /** Answer GET /controlPlane/v1/sequence-execution with 404, as a Keptn before 0.19 does. */
+  withoutSequenceExecutions (): void
   /** Forget registrations, as Keptn does after 1–2 minutes without a ping. */
   dropRegistrations (): void
   waitFor (predicate: (fake: KeptnFake) => boolean, timeoutMs?: number): Promise<void>
@@ -100,6 +104,9 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
   const token = opts.token ?? 'keptn-fake-token'
   const listing: KeptnCloudEvent[] = []
   const known = new Set<string>()
+  const everTriggered: KeptnCloudEvent[] = []
+  let lateMs = 0
+  let sequenceExecutions = true
   const tasks = new Map<string, { started: number, finished: number }>()
   const liveRegistrations = new Map<string, Json>()
   const timers = new Set<NodeJS.Timeout>()
@@ -169,7 +176,64 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     const event = ev as KeptnCloudEvent
     fake.received.push(event)
     track(event)
-    answer(req, res, 200, { keptnContext: event.shkeptncontext ?? randomUUID() })
+    const reply = () => answer(req, res, 200, { keptnContext: event.shkeptncontext ?? randomUUID() })
+    if (lateMs > 0) sleep(lateMs).then(reply, () => {})
+    else reply()
+  }
+
+  // GET /controlPlane/v1/sequence-execution (shipyard-controller 0.19–1.4.5,
+  // internal/handler/sequenceexecutionhandler.go): models.SequenceExecution as shipyard-controller
+  // keeps it: a task is done (moved to previousTasks) once #started == #finished >= 1.
+  function taskExecution (td: KeptnCloudEvent) {
+    const events = fake.received.filter(ev => ev.triggeredid === td.id && /\.(started|finished)$/.test(ev.type))
+    const finished = events.filter(ev => ev.type.endsWith('.finished'))
+    const started = events.length - finished.length
+    const task = td.type.split('.')[3]!
+    const data = td.data
+    const scope = { project: data['project'], stage: data['stage'], service: data['service'], keptnContext: td.shkeptncontext, triggeredId: td.id, gitcommitid: td.gitcommitid ?? '', eventType: td.type }
+    const last = finished.at(-1)?.data ?? {}
+    const done = finished.length > 0 && started === finished.length
+    return {
+      _id: createHash('sha1').update(td.id).digest('hex'),
+      schemaVersion: '1',
+      sequence: { name: 'delivery', tasks: [{ name: task }] },
+      status: {
+        state: done ? 'finished' : events.length > 0 ? 'started' : 'triggered',
+        stateBeforePause: '',
+        previousTasks: done ? [{ name: task, triggeredID: td.id, result: last['result'], status: last['status'], properties: null }] : [],
+        currentTask: done
+          ? { name: '', triggeredID: '', events: null }
+          : { name: task, triggeredID: td.id, events: events.map(ev => ({ eventType: ev.type, source: ev.source, result: ev.data['result'] ?? '', status: ev.data['status'] ?? '', time: ev.time ?? '', properties: null })) }
+      },
+      scope,
+      inputProperties: data,
+      triggeredAt: td.time ?? new Date(0).toISOString()
+    }
+  }
+
+  function sequenceTriggered (ev: KeptnCloudEvent) {
+    const [, , , stage, name] = ev.type.split('.')
+    return {
+      _id: createHash('sha1').update(ev.id).digest('hex'),
+      schemaVersion: '1',
+      sequence: { name, tasks: [] },
+      status: { state: 'triggered', stateBeforePause: '', previousTasks: [], currentTask: { name: '', triggeredID: '', events: null } },
+      scope: { project: ev.data['project'], stage, service: ev.data['service'], keptnContext: ev.shkeptncontext, triggeredId: ev.id, gitcommitid: '', eventType: ev.type },
+      inputProperties: ev.data,
+      triggeredAt: ev.time ?? new Date(0).toISOString()
+    }
+  }
+
+  function onSequenceExecutions (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+    if (!sequenceExecutions) return refuse(req, res, 404, `no route for GET /controlPlane/v1/sequence-execution`, undefined)
+    if (!query.get('project')) return refuse(req, res, 400, 'Invalid request format: project name must not be empty', undefined)
+    const all = [
+      ...everTriggered.map(taskExecution),
+      ...fake.received.filter(ev => ev.type.split('.').length === 6 && ev.type.endsWith('.triggered')).map(sequenceTriggered)
+    ]
+    const wanted = { project: 'project', stage: 'stage', service: 'service', keptnContext: 'keptnContext' } as const
+    const matches = all.filter(se => Object.entries(wanted).every(([q, field]) => !query.get(q) || (se.scope as Json)[field] === query.get(q)))
+    answer(req, res, 200, { nextPageKey: 0, pageSize: matches.length, totalCount: matches.length, sequenceExecutions: matches })
   }
 
   function onList (req: IncomingMessage, res: ServerResponse, eventType: string, query: URLSearchParams): void {
@@ -225,6 +289,7 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     const ping = /^\/controlPlane\/v1\/uniform\/registration\/([^/]+)\/ping$/.exec(path)
     if (req.method === 'POST' && path === '/v1/event') return onEvent(req, res, size, text)
     if (req.method === 'GET' && list) return onList(req, res, decodeURIComponent(list[1]!), url.searchParams)
+    if (req.method === 'GET' && path === '/controlPlane/v1/sequence-execution') return onSequenceExecutions(req, res, url.searchParams)
     if (req.method === 'POST' && path === '/controlPlane/v1/uniform/registration') return onRegister(req, res, text)
     if (req.method === 'PUT' && ping) return onPing(req, res, decodeURIComponent(ping[1]!))
     refuse(req, res, 404, `no route for ${req.method} ${url.pathname}`, undefined)
@@ -271,6 +336,7 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     requests: [],
     addTriggered (ev) {
       listing.push(ev)
+      if (!known.has(ev.id)) everTriggered.push(ev)
       known.add(ev.id)
     },
     removeTriggered (id) {
@@ -284,6 +350,8 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     goDown: stopListening,
     comeBack: listen,
     delay (ms) { delayMs = ms },
+    answerLate (ms) { lateMs = ms },
+    withoutSequenceExecutions () { sequenceExecutions = false },
     dropRegistrations () { liveRegistrations.clear() },
     waitFor (predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
@@ -311,7 +379,8 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
 }
 
 /** A `deployment.triggered` event as Keptn lists it; `data` fields override the defaults. */
-export function makeTriggered (data: Json = {}, envelope: Partial<KeptnCloudEvent> = {}): KeptnCloudEvent {
+/** A deployment.triggered event; `envelope` may also set what only Keptn's Go models write (nulls, contenttype). */
+export function makeTriggered (data: Json = {}, envelope: Json = {}): KeptnCloudEvent {
   return {
     specversion: '1.0',
     id: randomUUID(),
@@ -323,7 +392,7 @@ export function makeTriggered (data: Json = {}, envelope: Partial<KeptnCloudEven
     shkeptnspecversion: '0.2.4',
     ...envelope,
     data: { project: 'shop', stage: 'prod', service: 'cart', ...data }
-  }
+  } as KeptnCloudEvent
 }
 
 /**

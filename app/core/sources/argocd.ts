@@ -74,6 +74,7 @@ export function fromArgoNotification ({ app }: ArgoNotification): DeploymentResu
     reason,
     message: messageOf(status, reason),
     versions,
+    imageEvidence: tags.length > 0,
     ...(commit ? { commit } : {}),
     ...(revision ? { revision } : {}),
     metadata: metadata.annotations ?? {},
