@@ -7,6 +7,7 @@ import { deliveryRound } from '../app/core/outbox.js'
 import { expireDue } from '../app/core/deadlines.js'
 import { startWorker, type Worker } from '../app/core/worker.js'
 import { startUniformRegistration } from '../app/core/uniform-registration.js'
+import { startKeptnPoller } from '../app/core/keptn-poller.js'
 import { buildResolvers } from '../app/core/mapping/build-resolvers.js'
 import { createGitDelivery } from '../app/core/gitops/git-delivery.js'
 import { loadGitTargets } from '../app/core/gitops/targets.js'
@@ -70,23 +71,30 @@ export default fp(async (app) => {
     const deliveryDeps = {
       store,
       send: (entry: Parameters<typeof buildCloudEvent>[0]) => keptn.send(buildCloudEvent(entry, config.serviceName, clock())),
+      landed: (entry: Parameters<typeof buildCloudEvent>[0]) => keptn.landed(buildCloudEvent(entry, config.serviceName, clock())),
       clock,
       logger,
       metrics,
-      options: { leaseMs: config.delivery.leaseMs, backoffBaseMs: config.delivery.backoffBaseMs, backoffMaxMs: config.delivery.backoffMaxMs, batch: 16 }
+      options: {
+        leaseMs: config.delivery.leaseMs,
+        backoffBaseMs: config.delivery.backoffBaseMs,
+        backoffMaxMs: config.delivery.backoffMaxMs,
+        uncertainRetryMs: config.delivery.requestTimeoutMs,
+        batch: 16
+      }
     }
     delivery = startWorker('delivery', shards => deliveryRound(deliveryDeps, shards), config.delivery.pollIntervalMs, app.log)
     workers.push(delivery)
     const deadlineEvery = Math.min(5000, Math.max(50, Math.floor(config.deploymentTimeoutMs / 10)))
     workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))
     if (config.keptn.apiUrl && config.keptn.pollIntervalMs > 0) {
-      workers.push(startWorker('keptn-poll', async () => {
-        const filters = config.keptn.projects.length > 0 ? config.keptn.projects.map(project => ({ project })) : [{}]
-        for (const filter of filters) {
-          for (const event of await keptn.listTriggered(filter)) await engine.acceptTriggered(event, 'pull')
-        }
-        return 0
-      }, config.keptn.pollIntervalMs, app.log))
+      workers.push(startKeptnPoller({
+        keptn,
+        accept: event => engine.acceptTriggered(event, 'pull'),
+        logger,
+        projects: config.keptn.projects,
+        intervalMs: config.keptn.pollIntervalMs
+      }))
     }
     if (config.keptn.register && !config.keptn.apiUrl) {
       logger.warn('KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering as a Keptn uniform (log-only mode).')

@@ -8,6 +8,11 @@ export interface DeliveryOptions {
   leaseMs: number
   backoffBaseMs: number
   backoffMaxMs: number
+  /**
+   * After an attempt that may have landed (no answer within KEPTN_TIMEOUT), the next one waits at
+   * least this long: never resend faster than the timeout that lost the answer.
+   */
+  uncertainRetryMs: number
   /** Entries leased per shard and round. */
   batch: number
 }
@@ -15,6 +20,12 @@ export interface DeliveryOptions {
 export interface DeliveryDeps {
   store: Store
   send: (entry: OutboxEntry) => Promise<SendResult>
+  /**
+   * Whether Keptn already holds this entry's event (see KeptnClient.landed): asked before an entry
+   * whose last attempt may have landed is sent again. A task is done in Keptn when #started ==
+   * #finished, and its API has no idempotency key: a resent event that had landed wedges the task.
+   */
+  landed?: (entry: OutboxEntry) => Promise<boolean | undefined>
   clock: () => number
   logger: Logger
   metrics?: Metrics
@@ -50,18 +61,35 @@ async function ackBefore (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: numb
   }
 }
 
+/** After an attempt that may have landed: true when Keptn says it holds the event (nothing to send). */
+async function alreadyLanded (deps: DeliveryDeps, entry: OutboxEntry): Promise<SendResult | undefined> {
+  if (!deps.landed || entry.attempts?.at(-1)?.uncertain !== true) return undefined
+  try {
+    const found = await deps.landed(entry)
+    if (found === true) return { ok: true, status: 200 }
+    if (found === undefined) deps.logger.warn({ entry: entry.id }, 'Keptn cannot say whether an earlier attempt landed (no sequence-execution API, or the project is gone); sending again')
+    return undefined
+  } catch (err) {
+    // Sending now could double the event: ask again later instead.
+    return { ok: false, retryable: true, uncertain: true, message: `could not ask Keptn whether an earlier attempt landed: ${(err as Error).message}` }
+  }
+}
+
 async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: number): Promise<void> {
   const { store, clock, logger, metrics, options } = deps
   const started = clock()
-  const outcome = await deps.send(entry).catch((err: Error): SendResult => ({ ok: false, retryable: true, message: err.message }))
+  const known = await alreadyLanded(deps, entry)
+  const outcome = known ?? await deps.send(entry).catch((err: Error): SendResult => ({ ok: false, retryable: true, message: err.message, uncertain: true }))
   metrics?.keptnRequestDuration.observe({ outcome: outcome.ok ? 'ok' : outcome.retryable ? 'retryable' : 'permanent' }, (clock() - started) / 1000)
   if (outcome.ok) {
     await ackBefore(deps, entry, leaseEnd)
     metrics?.keptnEventsSent.inc(labelsOf(entry))
-    logger.info({ entry: entry.id, attempts: (entry.attempts?.length ?? 0) + 1 }, 'delivered to Keptn')
+    logger.info({ entry: entry.id, attempts: (entry.attempts?.length ?? 0) + 1, ...(known ? { foundInKeptn: true } : {}) },
+      known ? 'Keptn already held the event an unanswered attempt sent; not sent again' : 'delivered to Keptn')
     return
   }
   const attempt: DeliveryAttempt = { at: clock(), status: outcome.status, message: outcome.message }
+  if (outcome.uncertain) attempt.uncertain = true
   const attempts = [...(entry.attempts ?? []), attempt]
   if (!outcome.retryable) {
     await store.deadLetter(entry, attempts, clock())
@@ -69,7 +97,11 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
     logger.error({ entry: entry.id, status: outcome.status, keptnMessage: outcome.message }, 'Keptn refused the event; moved to the dead-letter list')
     return
   }
-  const delay = backoffMs(attempts.length, options.backoffBaseMs, options.backoffMaxMs, deps.random)
+  const backoff = backoffMs(attempts.length, options.backoffBaseMs, options.backoffMaxMs, deps.random)
+  const delay = outcome.uncertain ? Math.max(backoff, options.uncertainRetryMs) : backoff
+  // Once uncertain, an entry stays so until Keptn answers: a later refused connection does not
+  // prove the earlier attempt never landed.
+  if (entry.attempts?.at(-1)?.uncertain) attempt.uncertain = true
   await store.retry({ ...entry, attempts: attempts.slice(-keptAttempts) }, clock() + delay)
   metrics?.deliveryRetries.inc({ kind: entry.kind })
   logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')

@@ -97,6 +97,16 @@ export const recentLimit = 50
 /** Dead letters kept per shard (the newest). */
 export const deadLetterLimit = 1000
 
+/**
+ * An entry leased again while its last lease was never settled: the worker holding it went away
+ * (killed, cut off from the store) perhaps mid-request, so its event may already be in Keptn. The
+ * attempt recorded here makes delivery ask Keptn before sending it again.
+ */
+export function takenOver (entry: OutboxEntry, now: number): OutboxEntry {
+  const attempt: DeliveryAttempt = { at: now, message: 'taken over: the worker that leased it went away before settling it', uncertain: true }
+  return { ...entry, attempts: [...(entry.attempts ?? []), attempt] }
+}
+
 export function serviceKeyString (key: ServiceKey): string {
   return [key.project, key.stage, key.service].map(encodeURIComponent).join('/')
 }

@@ -6,7 +6,7 @@ import type { FinishedResult, OutboxEntry } from '../../app/core/types.js'
 import type { SendResult } from '../../app/core/keptn-client.js'
 
 const logger = pino({ level: 'silent' })
-const options = { leaseMs: 10_000, backoffBaseMs: 100, backoffMaxMs: 1000, batch: 16 }
+const options = { leaseMs: 10_000, backoffBaseMs: 100, backoffMaxMs: 1000, uncertainRetryMs: 5000, batch: 16 }
 const triggered = { project: 'p', stage: 's', service: 'v', triggeredId: 'a', keptnContext: 'c', receivedAt: 0, deadline: 1e12 }
 
 t.test('an ack that fails during a Redis failover is retried, so Keptn gets the event once', async t => {
@@ -60,4 +60,68 @@ t.test('backoff grows exponentially with jitter and is capped', async t => {
   t.equal(backoffMs(1, 100, 1000, () => 1), 100)
   t.equal(backoffMs(3, 100, 1000, () => 1), 400)
   t.equal(backoffMs(20, 100, 1000, () => 1), 1000)
+})
+
+t.test('an attempt that may have landed is not resent before KEPTN_TIMEOUT, and not at all when Keptn holds it', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  let now = 0
+  const sent: string[] = []
+  let answer: SendResult = { ok: false, retryable: true, message: 'timeout: Keptn did not answer within 5000 ms', uncertain: true }
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return answer }
+  const asked: string[] = []
+  let holds: boolean | undefined = true
+  const landed = async (entry: OutboxEntry) => { asked.push(entry.id); return holds }
+  const deps = { store, send, landed, clock: () => now, logger, options, random: () => 1 }
+
+  t.equal(await deliverDue(deps), 1)
+  t.same(sent, ['started:a'], 'sent once; no answer came back')
+  now = 4_999
+  t.equal(await deliverDue(deps), 0, 'not due again before the timeout that lost the answer')
+  now = 5_000
+  answer = { ok: true, status: 200 }
+  t.equal(await deliverDue(deps), 1)
+  t.same(asked, ['started:a'], 'Keptn was asked first')
+  t.same(sent, ['started:a'], 'Keptn held it: not sent a second time')
+  t.equal(await deliverDue({ ...deps, clock: () => 1e9 }), 0, 'and it is settled')
+})
+
+t.test('when Keptn does not hold it, or cannot say, the event is sent again; when it cannot be asked, it waits', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  let now = 0
+  const sent: string[] = []
+  let answer: SendResult = { ok: false, retryable: true, message: 'Keptn unreachable: other side closed', uncertain: true }
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return answer }
+  let holds: () => Promise<boolean | undefined> = async () => { throw new Error('Keptn unreachable') }
+  const deps = { store, send, landed: () => holds(), clock: () => now, logger, options, random: () => 1 }
+
+  await deliverDue(deps)
+  now += 5_000
+  await deliverDue(deps)
+  t.same(sent, ['started:a'], 'the check failed: nothing sent blind')
+  now += 5_000
+  holds = async () => false
+  await deliverDue(deps)
+  t.same(sent, ['started:a', 'started:a'], 'Keptn does not hold it: sent again')
+  now += 5_000
+  holds = async () => undefined
+  answer = { ok: true, status: 200 }
+  await deliverDue(deps)
+  t.same(sent, ['started:a', 'started:a', 'started:a'], 'Keptn cannot say (older than 0.19): sent again, as before')
+})
+
+t.test('a refused connection never landed: retried on the normal backoff, Keptn not asked', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  let now = 0
+  const sent: string[] = []
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return sent.length === 1 ? { ok: false, retryable: true, message: 'Keptn unreachable: ECONNREFUSED' } : { ok: true, status: 200 } }
+  let asked = 0
+  const deps = { store, send, landed: async () => { asked++; return true }, clock: () => now, logger, options, random: () => 1 }
+  await deliverDue(deps)
+  now = 100
+  t.equal(await deliverDue(deps), 1, 'due again after the backoff, not after KEPTN_TIMEOUT')
+  t.equal(asked, 0)
+  t.same(sent, ['started:a', 'started:a'])
 })

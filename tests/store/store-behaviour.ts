@@ -34,6 +34,29 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.equal((await store.snapshot(10)).pendingCount, 1)
   })
 
+  t.test('a triggered id is taken on once whatever its data says: the same id for another service is refused', async t => {
+    const store = await makeStore(t)
+    t.equal(await store.addTriggered(triggered('x'), 60 * minute, 1000), true)
+    // With 16 shards, most of these land in another shard than the first.
+    for (const service of ['cart', 'shop', 'payment', 'users', 'orders', 'catalog', 'front', 'queue']) {
+      t.equal(await store.addTriggered(triggered('x', { service }), 60 * minute, 1000), false, `not again for ${service}`)
+    }
+    t.equal(await store.addTriggered(triggered('x', { project: 'other', stage: 'prod' }), 60 * minute, 1000), false)
+    t.same(await store.counts(), { pending: 1, outbox: 1 }, 'one deployment, one .started')
+  })
+
+  t.test('an entry leased again before it was settled comes back marked: its event may be in Keptn', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('k'), 60 * minute, 1000)
+    const [first] = await store.lease(1000, minute, 10)
+    t.same(first?.attempts ?? [], [], 'a first lease carries no doubt')
+    const [again] = await store.lease(1000 + minute, minute, 10)
+    t.match(again?.attempts?.at(-1), { uncertain: true, message: /taken over/ })
+    await store.retry({ ...again!, attempts: [] }, 1000 + 2 * minute)
+    const [afterRetry] = await store.lease(1000 + 2 * minute, minute, 10)
+    t.same(afterRetry?.attempts ?? [], [], 'a settled lease starts afresh')
+  })
+
   t.test('a result finishes the oldest pending deployment and a retried delivery is a duplicate', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('old', { receivedAt: 1000 }), 60 * minute, 1000)

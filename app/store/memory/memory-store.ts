@@ -1,5 +1,5 @@
 import type { DeadLetter, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { deadLetterLimit, recentLimit, serviceKeyString, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
+import { deadLetterLimit, recentLimit, serviceKeyString, takenOver, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
 import { choosePending } from '../../core/choose-pending.js'
 
 /**
@@ -9,7 +9,7 @@ import { choosePending } from '../../core/choose-pending.js'
 export function createMemoryStore (): Store {
   const markers = new Map<string, number>() // key -> expires at
   const pending = new Map<string, TriggeredDeployment>() // triggered id -> deployment
-  const outbox = new Map<string, { entry: OutboxEntry, due: number }>()
+  const outbox = new Map<string, { entry: OutboxEntry, due: number, leased?: boolean }>()
   const dead = new Map<string, DeadLetter>()
   const held = new Map<string, Map<string, { req: ResolveRequest, until: number }>>() // service -> delivery id -> result
   let recent: OutboxEntry[] = []
@@ -134,7 +134,8 @@ export function createMemoryStore (): Store {
           continue
         }
         item.due = now + leaseMs
-        leased.push(structuredClone(item.entry))
+        leased.push(item.leased ? takenOver(structuredClone(item.entry), now) : structuredClone(item.entry))
+        item.leased = true
       }
       return leased
     },

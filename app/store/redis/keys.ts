@@ -9,8 +9,13 @@ import { serviceKeyString } from '../store.js'
 export const shardCount = 16
 
 export function shardOf (key: ServiceKey): number {
+  return shardOfString(serviceKeyString(key))
+}
+
+/** The shard of any string (FNV-1a): a service key's, or a triggered id's for its owner marker. */
+export function shardOfString (text: string): number {
   let hash = 2166136261
-  for (const ch of serviceKeyString(key)) {
+  for (const ch of text) {
     hash ^= ch.codePointAt(0)!
     hash = Math.imul(hash, 16777619)
   }
@@ -29,6 +34,8 @@ function shardKeys (prefix: string, n: number) {
     held: (key: ServiceKey) => `${tag}:early:${serviceKeyString(key)}`,
     sequence: (key: ServiceKey, revision: string) => `${tag}:sequence:${serviceKeyString(key)}:${revision}`,
     outbox: `${tag}:outbox`,
+    leases: `${tag}:leases`,
+    idOwner: (triggeredId: string) => `${tag}:owner:${triggeredId}`,
     due: `${tag}:due`,
     dead: `${tag}:dead`,
     deadAt: `${tag}:dead-at`,
@@ -40,7 +47,7 @@ export function keyBuilder (prefix: string) {
   // Built once: every request and every worker round asks for its shard's keys.
   const built = Array.from({ length: shardCount }, (_, n) => shardKeys(prefix, n))
   const shard = (n: number): ShardKeys => built[n]!
-  return { shard, forKey: (key: ServiceKey) => shard(shardOf(key)) }
+  return { shard, forKey: (key: ServiceKey) => shard(shardOf(key)), forId: (id: string) => shard(shardOfString(id)) }
 }
 
 export type ShardKeys = ReturnType<typeof shardKeys>

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Cluster, Redis, Result } from 'ioredis'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { deadLetterLimit, recentLimit, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
+import { deadLetterLimit, recentLimit, serviceKeyString, takenOver, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
 import { keyBuilder, shardCount, shardOf, type ShardKeys } from './keys.js'
 import { entryServiceKey } from '../entry-key.js'
 
@@ -11,8 +11,9 @@ const scripts = {
   kgbClaimPending: { file: 'claim-pending.lua', keys: 6 },
   kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
   kgbClaimGitWrite: { file: 'claim-git-write.lua', keys: 2 },
-  kgbLease: { file: 'lease.lua', keys: 2 },
-  kgbSettle: { file: 'settle.lua', keys: 7 }
+  kgbLease: { file: 'lease.lua', keys: 3 },
+  kgbSettle: { file: 'settle.lua', keys: 8 },
+  kgbClaimId: { file: 'claim-id.lua', keys: 1 }
 } as const
 
 type Args = Array<string | number>
@@ -25,6 +26,7 @@ declare module 'ioredis' {
     kgbClaimGitWrite (...args: Args): Result<string | null, Context>
     kgbLease (...args: Args): Result<string[], Context>
     kgbSettle (...args: Args): Result<number, Context>
+    kgbClaimId (...args: Args): Result<number, Context>
   }
 }
 
@@ -81,7 +83,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
   const settle = (entry: OutboxEntry, how: string, json = '', at = 0) => {
     const key = entryServiceKey(entry)
     const k = keys.forKey(key)
-    return run<number>('kgbSettle', k.outbox, k.due, k.dead, k.deadAt, k.pendingOf(key), k.pendingData, k.deadlines,
+    return run<number>('kgbSettle', k.outbox, k.due, k.dead, k.deadAt, k.pendingOf(key), k.pendingData, k.deadlines, k.leases,
       entry.id, how, json, at, deadLetterLimit)
   }
   const claim = async (k: ShardKeys, td: TriggeredDeployment, finished: FinishedResult, now: number, onlyWhenDue: boolean) =>
@@ -94,6 +96,11 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     kind: 'redis',
 
     async addTriggered (td, retentionMs, now) {
+      // The id is claimed for its service first, in the id's own shard: the per-shard marker below
+      // alone would let the same id with another service be taken on again in another shard.
+      // Claiming is idempotent for the same service, so a retry after a crash between the two
+      // steps still takes the deployment on.
+      if (await run<number>('kgbClaimId', keys.forId(td.triggeredId).idOwner(td.triggeredId), serviceKeyString(td), retentionMs) !== 1) return false
       const k = keys.forKey(td)
       const taken = await run<number>('kgbAddTriggered', k.seenTriggered(td.triggeredId), k.pendingOf(td), k.pendingData,
         k.deadlines, k.outbox, k.due, td.triggeredId, JSON.stringify(td), td.receivedAt, td.deadline, retentionMs, now)
@@ -163,9 +170,16 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     async lease (now, leaseMs, limit, only) {
       const leased = await Promise.all([...(only ?? shards)].map(n => {
         const k = keys.shard(n)
-        return run<string[]>('kgbLease', k.outbox, k.due, now, leaseMs, limit)
+        return run<string[]>('kgbLease', k.outbox, k.due, k.leases, now, leaseMs, limit)
       }))
-      return leased.flat().map(json => JSON.parse(json) as OutboxEntry)
+      const entries: OutboxEntry[] = []
+      for (const replies of leased) {
+        for (let i = 0; i < replies.length; i += 2) {
+          const entry = JSON.parse(replies[i]!) as OutboxEntry
+          entries.push(Number(replies[i + 1]) > 1 ? takenOver(entry, now) : entry)
+        }
+      }
+      return entries
     },
 
     async ack (entry) {

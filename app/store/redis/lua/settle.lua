@@ -4,9 +4,11 @@
 -- deployment is no longer pending and a .finished already queued is dead-lettered too.
 -- KEYS[1] outbox hash  KEYS[2] outbox due zset  KEYS[3] dead-letter hash  KEYS[4] dead letters by time
 -- KEYS[5] pending zset of the entry's service  KEYS[6] pending data hash  KEYS[7] deadlines zset
+-- KEYS[8] lease counts (see lease.lua): settled entries start again from 0
 -- ARGV[1] entry id  ARGV[2] 'ack' | 'retry' | 'dead'  ARGV[3] new entry JSON (retry) or dead letter JSON
 -- ARGV[4] due at (retry) or dead at (dead)  ARGV[5] dead letters kept per shard
 -- Returns 1 when settled by this call, 0 when the entry was gone.
+redis.call('HDEL', KEYS[8], ARGV[1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
@@ -37,6 +39,7 @@ if tid then
   redis.call('ZREM', KEYS[7], tid)
   local entry = redis.call('HGET', KEYS[1], finished)
   if entry then
+    redis.call('HDEL', KEYS[8], finished)
     redis.call('HDEL', KEYS[1], finished)
     redis.call('ZREM', KEYS[2], finished)
     bury(finished, '{"entry":' .. entry .. ',"attempts":[{"at":' .. ARGV[4] ..
