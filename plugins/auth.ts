@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { verifyBearer, verifySignature } from '../app/core/auth.js'
+import { hmacKeyVariants, verifyBearer, verifySignature } from '../app/core/auth.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +18,7 @@ const shortKeyBytes = 32
 export default fp(async (app) => {
   const { fluxHmacKeys, fluxWebhookToken, argocdWebhookToken, production } = app.config
   const keys = fluxHmacKeys.map(key => Buffer.from(key, 'utf8'))
+  const signingKeys = fluxHmacKeys.flatMap(hmacKeyVariants)
   if (keys.length === 0 && fluxWebhookToken === undefined) {
     app.log.warn('NEITHER FLUX_HMAC_KEYS NOR FLUX_WEBHOOK_TOKEN IS SET: /hooks/flux is OPEN to anyone who can reach it. Fine for a first try; NODE_ENV=production refuses to start like this.')
   }
@@ -34,7 +35,7 @@ export default fp(async (app) => {
   }
   app.decorate('auth', {
     flux (request, rawBody) {
-      if (keys.length > 0 && !verifySignature(rawBody, header(request, 'x-signature'), keys)) return false
+      if (keys.length > 0 && !verifySignature(rawBody, header(request, 'x-signature'), signingKeys)) return false
       if (fluxWebhookToken !== undefined && !verifyBearer(header(request, 'authorization'), fluxWebhookToken)) return false
       return true
     },

@@ -20,6 +20,17 @@ export function verifySignature (rawBody: Buffer, header: string | undefined, ke
   return valid
 }
 
+/**
+ * The byte strings Flux may sign with for one configured key. notification-controller up to 1.2
+ * and from 1.7 uses the Secret's `token` raw, so a Secret made with `kubectl create secret
+ * --from-file` (the file ends in a newline) signs with the newline; 1.3–1.6 trim it. FLUX_HMAC_KEYS
+ * is trimmed at start-up, so the key as typed, and with a trailing LF or CRLF, are all accepted.
+ */
+export function hmacKeyVariants (key: string): Buffer[] {
+  const trimmed = key.trim()
+  return [trimmed, `${trimmed}\n`, `${trimmed}\r\n`].map(k => Buffer.from(k, 'utf8'))
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest()
 
 /** True when the header is `Bearer <token>`; compared in constant time over equal-length digests. */
