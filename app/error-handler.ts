@@ -3,6 +3,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 // Errors that mean "the store is away for now": the caller should retry, not give up.
 const unavailable = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|CLUSTERDOWN|TRYAGAIN|MOVED|ASK |READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels/i
 
+// Flux's notification-controller (go-retryablehttp v0.7.8, client.go: RetryMax 4) waits as long as a
+// 503's Retry-After says between its 4 retries, all within the Provider's timeout: 15 s each spans a
+// 60 s store outage (a Sentinel failover with its default 30 s down-after), with deploy/flux's
+// Provider timeout of 90s. Other senders get 5 s.
+const retryAfterSeconds = (request: FastifyRequest) => request.routeOptions.url === '/hooks/flux' ? '15' : '5'
+
 /** One error handler: 4xx answers carry the reason; 5xx hide internals and are logged. */
 export function errorHandler (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = error.statusCode ?? 500
@@ -11,7 +17,7 @@ export function errorHandler (this: unknown, error: FastifyError, request: Fasti
   }
   if (unavailable.test(error.message) || !request.server.store.ready()) {
     request.log.warn({ err: error.message }, 'store unavailable; answered 503 so the sender retries')
-    return reply.code(503).header('retry-after', '5')
+    return reply.code(503).header('retry-after', retryAfterSeconds(request))
       .send({ statusCode: 503, error: 'Service Unavailable', message: 'temporarily unable to store the event; retry' })
   }
   request.log.error({ err: error }, 'request failed')

@@ -63,7 +63,7 @@ t.test('a wrong password: not ready, webhooks answered 503, the error logged wit
   const seen = await refusals.wrongPassword
   t.equal(seen.ready, 503)
   t.equal(seen.flux, 503)
-  t.equal(seen.retryAfter, '5')
+  t.equal(seen.retryAfter, '15')
   t.match(seen.redisError, /^WRONGPASS/)
   t.notMatch(seen.log, wrong)
 })

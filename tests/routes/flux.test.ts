@@ -87,6 +87,20 @@ t.test('key rotation: spaces around the commas are not part of a key', async t =
   t.equal((await app.inject(signed(body, 'new-key-0123456789abcdef0123456789'))).statusCode, 200)
 })
 
+t.test('a Secret made --from-file signs with its trailing newline on some Flux versions: accepted either way', async t => {
+  const key = 'from-file-key-0123456789abcdef0123456789'
+  const body = JSON.stringify(fluxEvent({ reason: 'Progressing' }))
+  for (const configured of [key, `${key}\n`]) {
+    const app = await build(t, { FLUX_HMAC_KEYS: configured })
+    // notification-controller 1.7+ (raw token), 1.3-1.6 (trimmed), a CRLF file.
+    for (const used of [`${key}\n`, key, `${key}\r\n`]) {
+      t.equal((await app.inject(signed(body, used))).statusCode, 200, `configured ${JSON.stringify(configured)}, signed ${JSON.stringify(used)}`)
+    }
+    t.equal((await app.inject(signed(body, `${key}x`))).statusCode, 401, 'anything else is still refused')
+    t.equal((await app.inject(signed(body, `${key}\n\n`))).statusCode, 401)
+  }
+})
+
 t.test('a bearer token alone, and both together, are enforced', async t => {
   const token = 'bearer-token-0123456789'
   const body = JSON.stringify(fluxEvent({ reason: 'Progressing' }))
