@@ -71,8 +71,16 @@ function reader (env: Env) {
       const value = raw(name)
       if (value === undefined) return undefined
       let parsed: URL
-      try { parsed = new URL(value) } catch { return fail(name, 'must be an absolute URL', false) }
+      try {
+        parsed = new URL(value)
+      } catch {
+        // Say what is wrong with a URL that has a scheme, e.g. a port out of range.
+        const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):([^/?#]*)/i.exec(value)?.[1]
+        if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return fail(name, `the port "${port}" must be a number from 1 to 65535`, false)
+        return fail(name, 'must be an absolute URL', false)
+      }
       if (!schemes.includes(parsed.protocol)) fail(name, `must use ${schemes.join(' or ')}`, false)
+      if (parsed.port === '0') fail(name, 'the port "0" must be a number from 1 to 65535', false)
       return value.replace(/\/+$/, '')
     },
     /** A path the service must be able to read at start-up. */
@@ -119,6 +127,8 @@ export function loadConfig (env: Env = process.env): Config {
   if (!(logLevels as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`)
   const production = r.raw('NODE_ENV') === 'production'
   const hmacKeys = r.list('FLUX_HMAC_KEYS') ?? []
+  // Set but naming no key (`,` or spaces) would leave /hooks/flux open: refuse, never guess.
+  if (r.raw('FLUX_HMAC_KEYS') !== undefined && hmacKeys.length === 0) r.fail('FLUX_HMAC_KEYS', 'is set but names no key (comma-separated keys expected)', false)
   const fluxWebhookToken = r.secret('FLUX_WEBHOOK_TOKEN', 16)
   if (production && hmacKeys.length === 0 && fluxWebhookToken === undefined) {
     throw new ConfigError('FLUX_HMAC_KEYS: set it (or FLUX_WEBHOOK_TOKEN): NODE_ENV=production refuses to run with an open /hooks/flux')
@@ -202,7 +212,9 @@ export function loadConfig (env: Env = process.env): Config {
   // A lease shorter than a request could hand an entry to a second replica while the first still
   // sends it: that would be a second .finished.
   if (config.delivery.leaseMs < 2 * config.delivery.requestTimeoutMs) {
-    r.fail('DELIVERY_LEASE', 'must be at least twice KEPTN_TIMEOUT, so a slow request is never sent twice')
+    const why = 'must be at least twice KEPTN_TIMEOUT, so a slow request is never sent twice: raise DELIVERY_LEASE or lower KEPTN_TIMEOUT'
+    if (r.raw('DELIVERY_LEASE') === undefined) r.fail('KEPTN_TIMEOUT', `the default DELIVERY_LEASE (60s) ${why}`)
+    r.fail('DELIVERY_LEASE', why)
   }
   if (config.versionMatch !== 'strict' && config.versionMatch !== 'prefer') r.fail('VERSION_MATCH', 'must be strict or prefer')
   if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {

@@ -24,6 +24,12 @@ function escapeRegExp (text: string): string {
  * pino with the credential headers redacted by path and, as a last line of defence, every
  * configured secret value replaced wherever it appears in a written line (an error message, a URL).
  */
+function nestKeptnKey (fields: Record<string, unknown>): Record<string, unknown> {
+  if (!('service' in fields) && !('project' in fields) && !('stage' in fields)) return fields
+  const { project, stage, service, ...rest } = fields
+  return { ...rest, keptn: { project, stage, service } }
+}
+
 export function createLogger (config: Config, destination?: DestinationStream): Logger {
   const secrets = secretsOf(config)
   const variants = secrets.flatMap(s => [s, JSON.stringify(s).slice(1, -1)])
@@ -33,6 +39,9 @@ export function createLogger (config: Config, destination?: DestinationStream): 
   return pino({
     level: config.logLevel,
     base: { service: config.serviceName },
+    // `service` is the bridge's own name (what log tools group by): a Keptn project/stage/service
+    // a line is about goes under `keptn`, so no line carries `service` twice.
+    formatters: { log: nestKeptnKey },
     redact: {
       paths: [...redactedHeaders.map(h => `req.headers["${h}"]`), ...redactedHeaders.map(h => `headers["${h}"]`), 'config', '*.password', '*.token'],
       censor: '[REDACTED]'

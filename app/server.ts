@@ -28,6 +28,15 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
 try {
   await app.listen({ port: config.port, host: config.host })
 } catch (err) {
-  app.log.error({ err }, 'could not listen')
+  const code = (err as NodeJS.ErrnoException).code
+  const why = code === 'EADDRINUSE'
+    ? `PORT=${config.port}: the port is already in use on HOST=${config.host}`
+    : code === 'EACCES'
+      ? `PORT=${config.port}: not allowed to listen on it (a port below 1024 needs privileges)`
+      : code === 'EADDRNOTAVAIL'
+        ? `HOST=${config.host}: no such address on this machine`
+        : `could not listen on HOST=${config.host} PORT=${config.port}: ${(err as Error).message}`
+  process.stderr.write(`keptn-gitops-bridge: ${why}\n`)
+  await app.close().catch(() => {})
   process.exit(1)
 }

@@ -2,10 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { badRequest } from '../app/http-errors.js'
 
-/** Parses a raw JSON body, refusing prototype-poisoning keys; bad JSON is the caller's 400. */
+// JSON is UTF-8 (RFC 8259): a body that is not is refused, never decoded lossily into U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+/** Parses a raw JSON body, refusing invalid UTF-8 and prototype-poisoning keys; bad JSON is the caller's 400. */
 export function parseJsonBody (raw: Buffer): unknown {
+  let text: string
   try {
-    return secureJson.parse(raw.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' })
+    text = utf8.decode(raw)
+  } catch {
+    throw badRequest('body is not valid UTF-8')
+  }
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
   } catch (err) {
     throw badRequest(`body is not valid JSON: ${(err as Error).message}`)
   }

@@ -88,3 +88,21 @@ export function classify (event: ClassifyInput): Classification {
   if (severity === 'error') return { outcome: 'failure', why: `error severity with unknown reason ${reason}` }
   return { outcome: 'none', why: `reason ${reason} is not an outcome` }
 }
+
+// Argo CD outcomes as judgeApplication names them, from Argo CD's own closed sets of operation
+// phases, health and sync statuses (gitops-engine health.HealthStatusCode, common.OperationPhase).
+const argoReasons = [
+  ...['Failed', 'Error', 'Running', 'Terminating', 'Succeeded'].map(phase => `Sync${phase}`),
+  ...['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'].map(health => `Health${health}`),
+  'Progressing', 'NoSyncOperation', 'OutOfSync', 'Synced', 'Unknown'
+]
+const metricReasons = new Set([...Object.keys(reasonTable), ...argoReasons, 'DriftCorrectionFailed', 'InventoryBuildFailed', 'NamespaceCheckSkipped', 'RemediationFailed', 'UninstallSucceeded', 'TestFailed'])
+
+/**
+ * A reason as a metric label: the sender chooses reasons, so only the ones the Flux and Argo CD
+ * controllers use are labels; anything else counts as `other` (one series, however many a sender
+ * invents).
+ */
+export function reasonLabel (reason: string): string {
+  return metricReasons.has(reason) ? reason : 'other'
+}

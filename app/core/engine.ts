@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.js'
 import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
 import { resultMatches } from './choose-pending.js'
+import { reasonLabel } from './classify.js'
 
 export interface EngineOptions {
   deploymentTimeoutMs: number
@@ -101,7 +102,7 @@ export function createEngine (deps: EngineDeps) {
   const { store, clock, logger, metrics, options } = deps
 
   const answer = (result: DeploymentResult, counted: string, body: ResultAnswer): ResultAnswer => {
-    metrics?.eventsReceived.inc({ source: result.source, reason: result.reason, result: counted })
+    metrics?.eventsReceived.inc({ source: result.source, reason: reasonLabel(result.reason), result: counted })
     return body
   }
 

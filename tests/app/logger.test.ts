@@ -1,7 +1,7 @@
 import t from 'tap'
 import { loadConfig } from '../../app/config.js'
 import { createLogger } from '../../app/logger.js'
-import { logCapture } from '../helpers/app.js'
+import { logCapture, testConfig } from '../helpers/app.js'
 
 t.test('a configured secret that ends up in a message is replaced, whichever variable it came from', async t => {
   const secrets = {
@@ -26,4 +26,13 @@ t.test('a configured secret that ends up in a message is replaced, whichever var
     '[REDACTED] and [REDACTED] and [REDACTED] and [REDACTED]',
     'AUTH [REDACTED] and [REDACTED]'
   ])
+})
+
+t.test('a line about a Keptn service carries the bridge\'s name once and the Keptn names under keptn', async t => {
+  const log = logCapture()
+  const logger = createLogger(testConfig({ LOG_LEVEL: 'info' }), log.stream)
+  logger.info({ project: 'podtato', stage: 'dev', service: 'helloservice', triggeredId: 't1' }, 'took on a triggered deployment')
+  const line = log.lines[0]!
+  t.equal(line.match(/"service"/g)?.length, 1, 'one "service" key')
+  t.match(JSON.parse(line), { service: 'keptn-gitops-bridge', keptn: { project: 'podtato', stage: 'dev', service: 'helloservice' }, triggeredId: 't1' })
 })

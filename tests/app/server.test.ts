@@ -34,4 +34,22 @@ t.test('a port already taken is a clear failure, not a hang', async t => {
   const taken = String((blocker.address() as { port: number }).port)
   const result = await start({ PORT: taken, HOST: '127.0.0.1', LOG_LEVEL: 'error' })
   t.equal(result.code, 1)
+  t.equal(result.stderr, `keptn-gitops-bridge: PORT=${taken}: the port is already in use on HOST=127.0.0.1\n`, 'one line naming the variable, no stack trace')
+})
+
+t.test('settings that would open a hole or mislead stop start-up naming the right variable', async t => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ FLUX_HMAC_KEYS: ',' }, /FLUX_HMAC_KEYS: is set but names no key/],
+    [{ FLUX_HMAC_KEYS: ' , ,' }, /FLUX_HMAC_KEYS: is set but names no key/],
+    [{ KEPTN_TIMEOUT: '45s' }, /KEPTN_TIMEOUT=45s: the default DELIVERY_LEASE \(60s\) must be at least twice KEPTN_TIMEOUT/],
+    [{ KEPTN_TIMEOUT: '45s', DELIVERY_LEASE: '60s' }, /DELIVERY_LEASE=60s: must be at least twice KEPTN_TIMEOUT/],
+    [{ REDIS_URL: 'redis://localhost:99999' }, /REDIS_URL: the port "99999" must be a number from 1 to 65535/],
+    [{ REDIS_URL: 'redis://localhost:0' }, /REDIS_URL: the port "0" must be a number from 1 to 65535/]
+  ]
+  for (const [env, message] of cases) {
+    const result = await start(env)
+    t.equal(result.code, 1, JSON.stringify(env))
+    t.match(result.stderr, message)
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line')
+  }
 })

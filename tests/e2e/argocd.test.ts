@@ -102,3 +102,19 @@ withKeptnFake(t, 'the same scenario through Flux and through Argo CD yields the 
   t.same(viaArgo, viaFlux)
   t.same(viaFlux.map(e => e.type), ['sh.keptn.event.deployment.started', 'sh.keptn.event.deployment.finished'])
 })
+
+withKeptnFake(t, 'made-up sync states and health statuses count as one `other` series, not one each', async (t, fake) => {
+  const app = await build(t, env(fake))
+  for (let i = 0; i < 200; i++) {
+    const body = fixture('app-synced-healthy')
+    body.app.metadata.name = `app-${i}`
+    body.app.status.health.status = `Invented${i}`
+    body.app.status.operationState.phase = `Phase${i}`
+    t.equal((await app.inject(argo(body))).statusCode, 200)
+  }
+  const scrape = (await app.inject('/metrics')).body
+  const series = scrape.split('\n').filter(line => line.startsWith('kgb_events_received_total{'))
+  t.ok(series.length <= 3, `few series: ${series.length}`)
+  t.match(scrape, /kgb_events_received_total\{source="argocd",reason="other",result="ignored-not-outcome"\} 200/)
+  t.notMatch(scrape, /Invented|Phase\d/)
+})

@@ -144,6 +144,24 @@ t.test('bad JSON and schema violations get 400 naming the problem; extra fields 
   t.equal(newer.statusCode, 200, 'unknown extra fields from newer Flux versions are accepted')
 })
 
+t.test('invalid UTF-8 is refused with 400 on every hook, never decoded lossily', async t => {
+  const app = await build(t, { ARGOCD_WEBHOOK_TOKEN: 'argocd-token-0123456789' })
+  const json = JSON.stringify(fluxEvent({ message: 'Helm upgrade succeeded XX' }))
+  const bytes = Buffer.from(json)
+  const at = bytes.indexOf('XX')
+  bytes[at] = 0xc3
+  bytes[at + 1] = 0x28 // not a continuation byte
+  const flux = await app.inject(signed(bytes))
+  t.equal(flux.statusCode, 400)
+  t.match(flux.json().message, /not valid UTF-8/)
+  const keptn = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xff]), Buffer.from('"}')]) })
+  t.equal(keptn.statusCode, 400)
+  t.match(keptn.json().message, /not valid UTF-8/)
+  const argocd = await app.inject({ method: 'POST', url: '/hooks/argocd', headers: { 'content-type': 'application/json', authorization: 'Bearer argocd-token-0123456789' }, payload: Buffer.from([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]) })
+  t.equal(argocd.statusCode, 400, 'an encoded surrogate is not UTF-8 either')
+  t.match(argocd.json().message, /not valid UTF-8/)
+})
+
 t.test('a POST with no body at all is a bad request, not a crash, on every hook', async t => {
   const app = await build(t, { ARGOCD_WEBHOOK_TOKEN: 'argocd-token-0123456789' })
   const empty = (url: string, headers: Record<string, string>) => app.inject({ method: 'POST', url, headers })
