@@ -1,0 +1,112 @@
+// What tests/deploy/manifests.test.ts (no helm, part of `npm test`) and tests/peers/helm.test.ts
+// (real helm, `npm run test:peers`) share: reading the YAML of deploy/, and the checks every
+// rendering of the chart must pass, whether committed (deploy/manifests) or fresh from helm.
+import type { Test } from 'tap'
+import { parseAllDocuments as yamlAll } from 'yaml'
+
+/** A parsed Kubernetes object (loosely typed: tests walk into it freely). */
+export type Doc = Record<string, any>
+
+/** Every non-empty document of a multi-document YAML text; a YAML error throws, naming the file. */
+export function parseAllDocuments (text: string, name: string): Doc[] {
+  // Kubernetes reads YAML 1.1, where 0440 is octal; YAML 1.2 (this parser) reads 440. Refuse the
+  // ambiguity rather than compare different numbers.
+  const octal = /^[^#\n]*:\s+0[0-7]+\s*(#.*)?$/m.exec(text)
+  if (octal) throw new Error(`${name}: "${octal[0].trim()}" is octal in YAML 1.1 but decimal in YAML 1.2; write it in decimal`)
+  const docs = yamlAll(text)
+  const error = docs.flatMap(doc => doc.errors)[0]
+  if (error) throw new Error(`${name}: ${error.message}`)
+  const values = docs.map(doc => doc.toJS() as unknown).filter(value => value !== null && value !== undefined)
+  if (values.some(value => typeof value !== 'object' || Array.isArray(value))) throw new Error(`${name}: a document is not a map`)
+  return values as Doc[]
+}
+
+// The variables the service reads (README "Configuration"). POD_NAMESPACE: plugins/engine.ts
+// reports it when registering as a Keptn uniform; the chart sets it from the downward API.
+export const knownEnv = new Set([
+  'PORT', 'HOST', 'LOG_LEVEL', 'NODE_ENV', 'FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN',
+  'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD',
+  'REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE', 'KEY_PREFIX', 'KEPTN_API_URL', 'KEPTN_API_TOKEN', 'KEPTN_POLL_INTERVAL',
+  'KEPTN_REGISTER', 'DEPLOYMENT_TIMEOUT', 'TRIGGER_SEQUENCE', 'MAPPING_FILE', 'KUBERNETES_API_URL',
+  'KUBERNETES_TOKEN_FILE', 'KUBERNETES_CA_FILE', 'KEPTN_PROJECT_LABEL', 'KEPTN_STAGE_LABEL',
+  'KEPTN_SERVICE_LABEL', 'MAX_EVENT_AGE', 'MAX_CLOCK_SKEW', 'GIT_TARGETS', 'GIT_WORKDIR',
+  'GIT_TOKEN_FILE', 'GIT_SSH_KEY_FILE', 'FLUX_RECEIVER_URL', 'FLUX_RECEIVER_TOKEN', 'POD_NAMESPACE',
+  'KEPTN_PROJECTS', 'VERSION_MATCH', 'EARLY_RESULT_WINDOW', 'REDIS_WAIT_REPLICAS'
+])
+const secretEnv = ['FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN', 'KEPTN_API_TOKEN', 'REDIS_URL']
+
+export const byKind = (docs: Doc[], kind: string): Doc[] => docs.filter(d => d.kind === kind)
+export const deploymentOf = (docs: Doc[]): Doc => {
+  const found = byKind(docs, 'Deployment')
+  if (found.length !== 1) throw new Error(`expected one Deployment, found ${found.length}`)
+  return found[0]!
+}
+export const containerOf = (docs: Doc[]): Doc => deploymentOf(docs).spec.template.spec.containers[0]
+
+/** The chart with its defaults (release keptn-gitops-bridge, namespace keptn): probed, locked down, secrets from the Secret. */
+export function checkDeployment (t: Test, docs: Doc[]) {
+  const deployment = deploymentOf(docs)
+  const pod = deployment.spec.template.spec
+  const container = containerOf(docs)
+  t.equal(deployment.metadata.namespace, 'keptn')
+  t.same(container.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }])
+  t.equal(container.readinessProbe.httpGet.path, '/readyz')
+  t.equal(container.livenessProbe.httpGet.path, '/healthz')
+  t.equal(container.readinessProbe.httpGet.port, 'http')
+  t.equal(container.livenessProbe.httpGet.port, 'http')
+  t.equal(pod.securityContext.runAsNonRoot, true, 'pod runAsNonRoot')
+  t.equal(container.securityContext.runAsNonRoot, true, 'container runAsNonRoot')
+  t.equal(container.securityContext.runAsUser, 1000, 'uid 1000 (the image user)')
+  t.equal(container.securityContext.readOnlyRootFilesystem, true)
+  t.equal(container.securityContext.allowPrivilegeEscalation, false)
+  t.same(container.securityContext.capabilities.drop, ['ALL'])
+  t.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault')
+  t.ok(container.resources.requests.cpu && container.resources.requests.memory, 'requests')
+  t.ok(container.resources.limits.memory, 'memory limit')
+  const tmp = pod.volumes.find((v: Doc) => v.name === 'tmp')
+  t.ok(tmp?.emptyDir, '/tmp is an emptyDir')
+  t.ok(container.volumeMounts.some((m: Doc) => m.name === 'tmp' && m.mountPath === '/tmp'), '/tmp is mounted')
+  const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]))
+  for (const key of secretEnv) {
+    const ref = env.get(key)?.valueFrom?.secretKeyRef
+    t.same({ name: ref?.name, key: ref?.key }, { name: 'keptn-gitops-bridge', key }, `${key} comes from the Secret`)
+    t.notOk(env.get(key)?.value, `${key} has no literal value`)
+  }
+  t.notOk(env.get('REDIS_URL')?.valueFrom?.secretKeyRef?.optional, 'REDIS_URL is required with 2 replicas')
+  t.equal(env.get('GIT_WORKDIR')?.value, '/tmp/kgb-git', 'Git working copies live on the /tmp emptyDir')
+  t.equal(env.get('NODE_ENV')?.value, 'production')
+  t.equal(env.get('PORT')?.value, '8080')
+  t.equal(deployment.spec.template.spec.serviceAccountName, byKind(docs, 'ServiceAccount')[0]?.metadata.name)
+}
+
+/** RBAC grants only get, only on the Flux kinds, to the bridge's ServiceAccount. */
+export function checkRbac (t: Test, docs: Doc[]) {
+  const roles = [...byKind(docs, 'ClusterRole'), ...byKind(docs, 'Role')]
+  t.ok(roles.length > 0)
+  for (const role of roles) checkRules(t, role)
+  const binding = byKind(docs, 'ClusterRoleBinding')[0]!
+  t.equal(binding.roleRef.name, roles[0]!.metadata.name)
+  t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'keptn-gitops-bridge', namespace: 'keptn' }])
+}
+
+export function checkRules (t: Test, role: Doc) {
+  const granted = new Set<string>()
+  for (const rule of role.rules) {
+    t.same(rule.verbs, ['get'], `${role.kind} ${role.metadata.name}: verbs are only get`)
+    for (const group of rule.apiGroups) for (const resource of rule.resources) granted.add(`${resource}.${group}`)
+  }
+  t.same([...granted].sort(), [
+    'helmreleases.helm.toolkit.fluxcd.io',
+    'kustomizations.kustomize.toolkit.fluxcd.io',
+    'gitrepositories.source.toolkit.fluxcd.io',
+    'ocirepositories.source.toolkit.fluxcd.io',
+    'helmcharts.source.toolkit.fluxcd.io',
+    'helmrepositories.source.toolkit.fluxcd.io',
+    'buckets.source.toolkit.fluxcd.io'
+  ].sort(), `${role.kind} ${role.metadata.name}: exactly the Flux kinds`)
+}
+
+/** The environment variable names the containers of these documents set. */
+export function envNames (docs: Doc[]): string[] {
+  return byKind(docs, 'Deployment').flatMap(d => d.spec.template.spec.containers.flatMap((c: Doc) => c.env.map((e: Doc) => e.name as string)))
+}

@@ -1,0 +1,403 @@
+// The charts in deploy/ as real helm renders them, and every Kubernetes object of deploy/ decoded
+// strictly into the upstream Go types (tests/peers/helm: the pinned helm and kube-decode; build
+// them with `bash tests/peers/helm/build.sh`). Checks:
+//   - `helm lint --strict` and `helm template` with each value set, the chart's guards (`fail`);
+//   - what each option renders, and that the mounted config files parse with the service's parsers;
+//   - every rendered object of every value set, and every Kubernetes YAML file in deploy/flux,
+//     deploy/argocd, deploy/demo and deploy/manifests, decodes strictly (unknown field, wrong type,
+//     unknown apiVersion/kind: failure);
+//   - deploy/manifests/keptn-gitops-bridge.yaml is byte for byte what deploy/manifests/generate.sh
+//     renders now (run that after a chart change).
+// What needs no rendering stays in tests/deploy/manifests.test.ts (npm test, no Go).
+import t, { type Test } from 'tap'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { byKind, checkDeployment, checkRbac, checkRules, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, type Doc } from '../deploy/helpers/deploy.js'
+import { parseMappingRules } from '../../app/core/mapping/mapping-file.js'
+import { parseGitTargets } from '../../app/core/gitops/targets.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const deploy = join(root, 'deploy')
+const chartDir = join(deploy, 'chart', 'keptn-gitops-bridge')
+const demo = join(deploy, 'demo')
+const helm = join(root, 'tests/peers/.bin/helm')
+const kubeDecode = join(root, 'tests/peers/.bin/kube-decode')
+const HELM_VERSION = 'v3.21.4'
+for (const bin of [helm, kubeDecode]) {
+  if (!existsSync(bin)) throw new Error(`${relative(root, bin)} is missing: run bash tests/peers/helm/build.sh`)
+}
+const read = (path: string) => readFileSync(join(root, path), 'utf8')
+const docsOf = (path: string): Doc[] => parseAllDocuments(read(path), path)
+const one = (path: string): Doc => {
+  const docs = docsOf(path)
+  if (docs.length !== 1) throw new Error(`${path}: expected one document, found ${docs.length}`)
+  return docs[0]!
+}
+function walk (dir: string): string[] {
+  return readdirSync(dir).sort().flatMap(name => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? walk(path) : [path]
+  })
+}
+const chartDirs = walk(deploy).filter(p => p.endsWith('/Chart.yaml')).map(dirname)
+
+const work = mkdtempSync(join(tmpdir(), 'kgb-helm-test-'))
+t.teardown(() => rmSync(work, { recursive: true, force: true }))
+
+function run (cmd: string, args: string[], input?: string) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', input, maxBuffer: 64 << 20 })
+  if (r.error) throw r.error
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+let valueFiles = 0
+/** `-f FILE` for a value set (JSON is YAML). */
+function valuesArgs (values: Record<string, unknown>): string[] {
+  const file = join(work, `values-${valueFiles++}.yaml`)
+  writeFileSync(file, JSON.stringify(values, null, 2))
+  return ['-f', file]
+}
+
+interface Rendered { name: string, text: string, documents: Doc[] }
+/** Every successful render, for the strict decoding at the end. */
+const renders: Rendered[] = []
+interface RenderOptions { dir?: string, release?: string, namespace?: string, name?: string }
+/** `helm template RELEASE DIR -n NAMESPACE -f values`; helm's error (a chart `fail`) throws. */
+function render (values: Record<string, unknown> = {}, options: RenderOptions = {}): Rendered {
+  const { dir = chartDir, release = 'keptn-gitops-bridge', namespace = 'keptn' } = options
+  const r = run(helm, ['template', release, dir, '--namespace', namespace, ...valuesArgs(values)])
+  if (r.status !== 0) throw new Error(`helm template ${relative(root, dir)} failed: ${r.stderr}`)
+  const name = options.name ?? `${relative(root, dir)} ${JSON.stringify(values)}`
+  const rendered = { name, text: r.stdout, documents: parseAllDocuments(r.stdout, name) }
+  renders.push(rendered)
+  return rendered
+}
+const kinds = (r: Rendered) => r.documents.map(d => d.kind as string)
+
+// helm prints NOTES.txt only on install / upgrade, which need a cluster: render it with the same
+// engine by having a copy of the chart put it into a ConfigMap.
+function renderNotes (values: Record<string, unknown> = {}): string {
+  const copy = join(work, 'notes-chart')
+  rmSync(copy, { recursive: true, force: true })
+  cpSync(chartDir, copy, { recursive: true })
+  const notes = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8')
+  rmSync(join(copy, 'templates', 'NOTES.txt'))
+  writeFileSync(join(copy, 'templates', '_notes-under-test.tpl'), `{{- define "notes-under-test" -}}\n${notes}{{- end -}}\n`)
+  writeFileSync(join(copy, 'templates', 'notes-under-test.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "notes-under-test" . | toJson }}\n')
+  const r = run(helm, ['template', 'keptn-gitops-bridge', copy, '--namespace', 'keptn', '--show-only', 'templates/notes-under-test.yaml', ...valuesArgs(values)])
+  if (r.status !== 0) throw new Error(`rendering NOTES.txt failed: ${r.stderr}`)
+  return parseAllDocuments(r.stdout, 'NOTES.txt')[0]!.data.notes
+}
+
+interface Decoded { status: number | null, ok: string[], fail: string[], stdout: string }
+/** kube-decode on a multi-document YAML text (stdin), or on a file. */
+function decode (text: string, file?: string): Decoded {
+  const r = file === undefined ? run(kubeDecode, [], text) : run(kubeDecode, [file])
+  const lines = r.stdout.split('\n')
+  return { status: r.status, ok: lines.filter(l => l.startsWith('OK ')), fail: lines.filter(l => l.startsWith('FAIL ')), stdout: r.stdout + r.stderr }
+}
+function checkDecodes (t: Test, name: string, text: string, expected: number, file?: string) {
+  const d = decode(text, file)
+  for (const line of d.ok) t.pass(line)
+  for (const line of d.fail) t.fail(line)
+  t.equal(d.status, 0, `${name}: kube-decode exits 0`, { output: d.stdout })
+  t.equal(d.ok.length, expected, `${name}: all ${expected} objects decoded`)
+}
+
+// Values that switch every optional part of the chart on.
+const everything = {
+  replicaCount: 3,
+  podAnnotations: { 'example.com/a': 'b' },
+  podLabels: { team: 'delivery' },
+  imagePullSecrets: [{ name: 'regcred' }],
+  nodeSelector: { 'kubernetes.io/os': 'linux' },
+  tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+  affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+  topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
+  serviceAccount: { annotations: { 'example.com/role': 'x' } },
+  service: { annotations: { 'example.com/s': 'y' } },
+  config: { triggerSequence: 'evaluation', keptnProjects: 'podtato,sockshop', versionMatch: 'prefer', earlyResultWindow: '2m', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
+  secret: { create: true, values: { FLUX_HMAC_KEYS: 'k1,k2', REDIS_URL: 'redis://redis:6379' } },
+  redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', waitReplicas: 2, passwordFromSecret: true, tls: true, tlsCaSecret: 'redis-ca', tlsClientCertSecret: 'redis-client' },
+  mapping: { rules: [{ match: { kind: 'HelmRelease', namespace: '{project}-{stage}', name: '{service}' } }] },
+  git: {
+    targets: [{ project: 'podtato', stage: 'dev', service: 'helloservice', repo: 'git@github.com:example/podtato-gitops.git', branch: 'main', file: 'apps/dev/helloservice.yaml', path: 'spec.values.image.tag', write: 'tag' }],
+    credentials: { secretName: 'git-creds', tokenKey: '', sshKeyKey: 'identity' },
+    fluxReceiverUrl: 'http://notification-controller.flux-system.svc/hook/abc'
+  },
+  extraEnv: [{ name: 'LOG_LEVEL', value: 'debug' }],
+  serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
+  networkPolicy: { enabled: true }
+}
+// The value sets the tests below render; each is linted too.
+const valueSets: Record<string, Record<string, unknown>> = {
+  defaults: {},
+  everything,
+  'one replica, memory store': { replicaCount: 1, redis: { urlFromSecret: false } },
+  'no ServiceMonitor, no PDB': { serviceMonitor: { enabled: false }, podDisruptionBudget: { enabled: false } },
+  '0 is a value': { config: { earlyResultWindow: 0 }, redis: { waitReplicas: 0 } },
+  'rbac.namespaces': { rbac: { namespaces: ['podtato-dev', 'podtato-prod'] } },
+  'no RBAC': { rbac: { create: false } },
+  'Redis Cluster': { replicaCount: 1, redis: { urlFromSecret: false, clusterNodes: 'a:1,b:2' } },
+  'Git credentials': { git: { credentials: { secretName: 'git-creds' } } },
+  'the demo (deploy/demo/bridge-values.yaml)': one('deploy/demo/bridge-values.yaml')
+}
+
+/** A value set of valueSets, rendered under its name. */
+const renderSet = (name: string): Rendered => render(valueSets[name]!, { name })
+const defaults = renderSet('defaults')
+const plain = [...docsOf('deploy/manifests/keptn-gitops-bridge.yaml'), ...docsOf('deploy/manifests/secret.yaml')]
+
+t.test(`the pinned helm: ${HELM_VERSION}, assuming Kubernetes 1.36 without a cluster`, async t => {
+  t.equal(run(helm, ['version', '--template', '{{.Version}}']).stdout, HELM_VERSION)
+  const probe = join(work, 'capabilities')
+  cpSync(chartDir, probe, { recursive: true })
+  writeFileSync(join(probe, 'templates', 'kube-version.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-version\ndata:\n  version: {{ .Capabilities.KubeVersion.Version }}\n')
+  const r = run(helm, ['template', 'x', probe, '--show-only', 'templates/kube-version.yaml'])
+  t.equal(parseAllDocuments(r.stdout, 'kube-version.yaml')[0]?.data.version, 'v1.36.0', r.stderr)
+})
+
+t.test('helm lint --strict: every chart in deploy/, the bridge chart with every value set', async t => {
+  t.ok(chartDirs.length >= 2, chartDirs.map(c => relative(root, c)).join(', '))
+  for (const dir of chartDirs) {
+    const r = run(helm, ['lint', '--strict', dir])
+    t.equal(r.status, 0, `helm lint --strict ${relative(root, dir)}`, { output: r.stdout + r.stderr })
+  }
+  for (const [name, values] of Object.entries(valueSets)) {
+    const r = run(helm, ['lint', '--strict', chartDir, '--namespace', 'keptn', ...valuesArgs(values)])
+    t.equal(r.status, 0, `helm lint --strict with ${name}`, { output: r.stdout + r.stderr })
+  }
+})
+
+t.test('every chart in deploy/ renders with its defaults into Kubernetes objects', async t => {
+  for (const dir of chartDirs) {
+    const rendered = render({}, { dir, release: 'test', namespace: 'test' })
+    t.ok(rendered.documents.length > 0, `${relative(root, dir)} renders objects`)
+    for (const doc of rendered.documents) t.ok(doc.apiVersion && doc.kind && doc.metadata?.name, `${relative(root, dir)}: ${doc.kind}/${doc.metadata?.name}`)
+  }
+})
+
+t.test('the chart renders with every option switched on, and each option shows up', async t => {
+  const r = renderSet('everything')
+  t.same(kinds(r).sort(), ['ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort())
+  const container = containerOf(r.documents)
+  const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]))
+  t.equal(env.get('REDIS_SENTINELS')?.value, 's1:26379,s2:26379')
+  t.equal(env.get('REDIS_SENTINEL_NAME')?.value, 'mymaster')
+  t.equal(env.get('REDIS_PASSWORD')?.valueFrom?.secretKeyRef?.key, 'REDIS_PASSWORD')
+  t.notOk(env.has('REDIS_URL'), 'no REDIS_URL in sentinel mode')
+  t.equal(env.get('GIT_SSH_KEY_FILE')?.value, '/etc/keptn-gitops-bridge/git/identity')
+  t.notOk(env.has('GIT_TOKEN_FILE'), 'tokenKey "" sets no GIT_TOKEN_FILE')
+  t.equal(env.get('MAPPING_FILE')?.value, '/etc/keptn-gitops-bridge/config/mapping.yaml')
+  t.equal(env.get('GIT_TARGETS')?.value, '/etc/keptn-gitops-bridge/config/git-targets.yaml')
+  t.equal(env.get('TRIGGER_SEQUENCE')?.value, 'evaluation')
+  t.equal(env.get('KEPTN_PROJECTS')?.value, 'podtato,sockshop')
+  t.equal(env.get('VERSION_MATCH')?.value, 'prefer')
+  t.equal(env.get('EARLY_RESULT_WINDOW')?.value, '2m')
+  t.equal(env.get('REDIS_WAIT_REPLICAS')?.value, '2')
+  t.equal(env.get('REDIS_TLS_CA_FILE')?.value, '/etc/keptn-gitops-bridge/redis-ca/ca.crt')
+  t.equal(env.get('REDIS_TLS')?.value, 'true')
+  t.equal(env.get('REDIS_TLS_CERT_FILE')?.value, '/etc/keptn-gitops-bridge/redis-client/tls.crt')
+  t.equal(env.get('REDIS_TLS_KEY_FILE')?.value, '/etc/keptn-gitops-bridge/redis-client/tls.key')
+  for (const name of ['REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD']) t.equal(env.get(name)?.valueFrom?.secretKeyRef?.optional, true, `${name} is optional`)
+  const mounts = new Map<string, Doc>(container.volumeMounts.map((m: Doc) => [m.mountPath, m]))
+  for (const path of ['/etc/keptn-gitops-bridge/config', '/etc/keptn-gitops-bridge/git', '/etc/keptn-gitops-bridge/redis-ca', '/etc/keptn-gitops-bridge/redis-client']) {
+    t.equal(mounts.get(path)?.readOnly, true, `${path} is mounted read-only`)
+  }
+  const gitVolume = deploymentOf(r.documents).spec.template.spec.volumes.find((v: Doc) => v.name === 'git-credentials')
+  t.equal(gitVolume.secret.defaultMode, 0o440, 'the Git key is 0440 (root-owned, fsGroup-readable: ssh accepts it)')
+
+  // the mounted files are what the service parses
+  const configMap = byKind(r.documents, 'ConfigMap')[0]!
+  t.equal(parseMappingRules(configMap.data['mapping.yaml'], 'mapping.yaml').length, 1, 'mapping.yaml parses as MAPPING_FILE')
+  t.equal(parseGitTargets(configMap.data['git-targets.yaml'], 'git-targets.yaml').length, 1, 'git-targets.yaml parses as GIT_TARGETS')
+  t.match(deploymentOf(r.documents).spec.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/, 'pods roll when the config changes')
+  t.equal(deploymentOf(r.documents).spec.template.metadata.annotations['example.com/a'], 'b')
+
+  const secret = byKind(r.documents, 'Secret')[0]!
+  t.same(secret.stringData, { FLUX_HMAC_KEYS: 'k1,k2', REDIS_URL: 'redis://redis:6379' })
+  const monitor = byKind(r.documents, 'ServiceMonitor')[0]!
+  t.same(monitor.spec.endpoints, [{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }])
+  t.equal(monitor.metadata.labels.release, 'prometheus')
+  const policy = byKind(r.documents, 'NetworkPolicy')[0]!
+  t.same(policy.spec.podSelector.matchLabels, deploymentOf(r.documents).spec.selector.matchLabels, 'the NetworkPolicy selects the pods')
+  t.same(policy.spec.ingress, [{
+    ports: [{ port: 'http', protocol: 'TCP' }],
+    from: [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flux-system' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argocd' } } },
+      { podSelector: {} }
+    ]
+  }], 'only Flux, Argo CD and the release namespace (Keptn) reach the port')
+})
+
+t.test('chart guards: more than one replica needs a shared Redis; sentinels need a name', async t => {
+  t.throws(() => render({ redis: { urlFromSecret: false } }), /replicaCount > 1 needs a shared Redis/)
+  t.throws(() => render({ redis: { urlFromSecret: false, sentinels: 'a:1' } }), /sentinelName/)
+  // helm lint runs templates in lint mode, where `fail` is only logged ([INFO] Fail: …) and exits 0:
+  // the guards hold at install / template time, which is what render() runs.
+  const lint = run(helm, ['lint', '--strict', chartDir, ...valuesArgs({ redis: { urlFromSecret: false } })])
+  t.match(lint.stdout + lint.stderr, /Fail: replicaCount > 1 needs a shared Redis/, 'helm lint shows the guard')
+  const single = renderSet('one replica, memory store')
+  t.notOk(kinds(single).includes('PodDisruptionBudget'), 'no PDB for one replica')
+  t.notOk(containerOf(single.documents).env.some((e: Doc) => e.name === 'REDIS_URL'), 'one replica may use the memory store')
+  t.same(kinds(renderSet('no ServiceMonitor, no PDB')).sort(),
+    ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount'].sort())
+})
+
+t.test('optional settings: unset by default so the service\'s defaults hold; 0 is a value, not unset', async t => {
+  const names = ['KEPTN_PROJECTS', 'VERSION_MATCH', 'EARLY_RESULT_WINDOW', 'REDIS_WAIT_REPLICAS']
+  const envOf = (r: Rendered) => new Map<string, Doc>(containerOf(r.documents).env.map((e: Doc) => [e.name, e]))
+  const unset = envOf(defaults)
+  for (const name of names) t.notOk(unset.has(name), `${name} is not set by default`)
+  const zero = envOf(renderSet('0 is a value'))
+  t.equal(zero.get('EARLY_RESULT_WINDOW')?.value, '0', 'earlyResultWindow 0 turns holding off')
+  t.equal(zero.get('REDIS_WAIT_REPLICAS')?.value, '0', 'waitReplicas 0 turns WAIT off (the default with sentinels is 1)')
+})
+
+t.test('chart defaults: 2 replicas, PDB on, ServiceMonitor off, no ConfigMap, no Secret', async t => {
+  t.same(kinds(defaults).sort(), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount'].sort())
+  t.equal(deploymentOf(defaults.documents).spec.replicas, 2)
+  const pdb = byKind(defaults.documents, 'PodDisruptionBudget')[0]!
+  t.same(pdb.spec.selector.matchLabels, deploymentOf(defaults.documents).spec.selector.matchLabels, 'the PDB selects the pods')
+  const service = byKind(defaults.documents, 'Service')[0]!
+  t.same(service.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }])
+  t.same(service.spec.selector, deploymentOf(defaults.documents).spec.selector.matchLabels, 'the Service selects the pods')
+  t.match(renderNotes(), 'http://keptn-gitops-bridge.keptn.svc:8080/hooks/flux', 'NOTES.txt renders and names the Flux address')
+})
+
+t.test('chart (defaults): the Deployment is probed, locked down and gets its secrets from the Secret', async t => {
+  checkDeployment(t, defaults.documents)
+})
+
+t.test('chart (defaults): RBAC grants only get, only on the Flux kinds', async t => {
+  checkRbac(t, defaults.documents)
+})
+
+t.test('rbac.namespaces: a Role and RoleBinding per namespace instead of a ClusterRole', async t => {
+  const r = renderSet('rbac.namespaces')
+  t.notOk(kinds(r).includes('ClusterRole'))
+  const roles = byKind(r.documents, 'Role')
+  t.same(roles.map(x => x.metadata.namespace), ['podtato-dev', 'podtato-prod'])
+  for (const role of roles) checkRules(t, role)
+  t.same(byKind(r.documents, 'RoleBinding').map(b => [b.metadata.namespace, b.roleRef.kind, b.subjects[0].namespace]),
+    [['podtato-dev', 'Role', 'keptn'], ['podtato-prod', 'Role', 'keptn']])
+  t.notOk(kinds(renderSet('no RBAC')).some(k => k.includes('Role')), 'rbac.create false: no RBAC')
+})
+
+t.test('every environment variable in the chart and the manifests is one the service reads', async t => {
+  const source = ['app', 'plugins'].flatMap(dir => walk(join(root, dir))).filter(p => p.endsWith('.ts')).map(p => readFileSync(p, 'utf8')).join('\n')
+  const variants = [defaults, renderSet('everything'), renderSet('Redis Cluster'), renderSet('Git credentials')]
+  const seen = new Set<string>([...variants.map(v => v.documents), plain].flatMap(envNames))
+  for (const doc of docsOf('deploy/manifests/secret.yaml')) for (const key of Object.keys(doc.stringData ?? {})) seen.add(key)
+  const dockerEnv = /^ENV\s+([\s\S]*?)(?:\n\n|\n[A-Z])/m.exec(read('deploy/Dockerfile'))?.[1] ?? ''
+  for (const m of dockerEnv.matchAll(/([A-Z_]+)=/g)) seen.add(m[1]!)
+  t.ok(seen.size > 25, `${seen.size} names`)
+  for (const name of seen) {
+    t.ok(knownEnv.has(name), `${name} is a known variable`)
+    t.ok(source.includes(`'${name}'`) || source.includes(`.${name}`), `${name} is read somewhere in app/ or plugins/`)
+  }
+  // and the chart offers every documented variable somewhere
+  for (const name of knownEnv) t.ok(seen.has(name), `the chart can set ${name}`)
+})
+
+t.test('Chart.yaml: the image tag defaults to appVersion, the package version', async t => {
+  const pkg = JSON.parse(read('package.json')) as { version: string }
+  t.match(containerOf(defaults.documents).image, new RegExp(`:${pkg.version.replaceAll('.', '\\.')}$`))
+})
+
+t.test('deploy/manifests/keptn-gitops-bridge.yaml is what deploy/manifests/generate.sh renders now', async t => {
+  const fresh = run('bash', [join(deploy, 'manifests', 'generate.sh'), '-'])
+  t.equal(fresh.status, 0, fresh.stderr)
+  t.ok(fresh.stdout === read('deploy/manifests/keptn-gitops-bridge.yaml'), 'byte for byte: run bash deploy/manifests/generate.sh after a chart change')
+  // the same objects as the chart with defaults, minus helm's own labels
+  const stripHelm = (doc: Doc): Doc => {
+    const copy = structuredClone(doc)
+    for (const labels of [copy.metadata?.labels, copy.spec?.template?.metadata?.labels]) {
+      if (labels) { delete labels['helm.sh/chart']; delete labels['app.kubernetes.io/managed-by'] }
+    }
+    return copy
+  }
+  t.same(docsOf('deploy/manifests/keptn-gitops-bridge.yaml'), defaults.documents.map(stripHelm))
+  t.notMatch(read('deploy/manifests/keptn-gitops-bridge.yaml'), /helm\.sh\/chart|managed-by/, 'no helm labels: kubectl, not helm, manages these')
+})
+
+for (const file of ['deploy/flux/helmrelease-example.yaml', 'deploy/demo/gitops/apps/dev/helloservice.yaml']) {
+  t.test(`${file}: the demo chart it names renders its values`, async t => {
+    const hr = one(file)
+    const chart = join(demo, 'gitops', hr.spec.chart.spec.chart)
+    const rendered = render(hr.spec.values, { dir: chart, release: hr.spec.releaseName, namespace: hr.metadata.namespace, name: `${relative(root, chart)} with the values of ${file}` })
+    t.equal(containerOf(rendered.documents).image, 'ghcr.io/podtato-head/podtato-server:v0.3.1')
+  })
+}
+
+t.test('the demo values render', async t => {
+  t.doesNotThrow(() => renderSet('the demo (deploy/demo/bridge-values.yaml)'), 'deploy/demo/bridge-values.yaml')
+})
+
+t.test('kube-decode is strict: unknown fields, wrong types and unknown kinds fail', async t => {
+  const deployment = (spec: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n${spec}`
+  const template = '  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i}]\n'
+  const good = decode(deployment('  replicas: 2\n' + template) + '\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n')
+  t.same([good.status, good.ok.length, good.fail.length], [0, 2, 0], good.stdout)
+  t.match(good.ok[0], /^OK <stdin>\[0\] apps\/v1 Deployment d \(k8s\.io\/api\/apps\/v1\.Deployment\)$/)
+  const cases: Array<[string, string, RegExp]> = [
+    ['unknown field', deployment('  replica: 2\n' + template), /unknown field "spec\.replica"/],
+    ['field names are case-sensitive', deployment('  Replicas: 2\n' + template), /unknown field "spec\.Replicas"/],
+    ['nested unknown field', deployment(template.replace('image: i', 'image: i, imagePullPolice: Always')), /unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolice"/],
+    ['wrong type', deployment('  replicas: "2"\n' + template), /cannot unmarshal string/],
+    ['duplicate key', deployment('  replicas: 2\n  replicas: 3\n' + template), /key "replicas" already set in map/],
+    ['bad quantity', deployment(template.replace('image: i', 'image: i, resources: {limits: {memory: 1Gb}}')), /quantit/],
+    ['unknown kind', 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n', /no Go type known for example\.com\/v1, Kind=Widget/],
+    ['unknown version of a known group', 'apiVersion: apps/v2\nkind: Deployment\nmetadata: {name: d}\n', /no Go type known/],
+    ['a version Kubernetes no longer serves', 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p}\n', /no longer served since Kubernetes 1\.25/],
+    ['no kind', 'apiVersion: v1\nmetadata: {name: x}\n', /apiVersion and kind are required/],
+    ['no name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: x}\n', /metadata\.name is empty/],
+    ['an options kind is no object', 'apiVersion: v1\nkind: DeleteOptions\n', /not an object kind/],
+    ['a HelmRelease field Flux does not have', 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\nspec:\n  interval: 5m\n  chart: {spec: {chart: c, sourceRef: {kind: GitRepository, name: g}, reconcile: Revision}}\n', /unknown field "spec\.chart\.spec\.reconcile"/],
+    ['an Alert field Flux does not have', 'apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\nspec:\n  providerRef: {name: p}\n  eventSources: [{kind: HelmRelease, name: "*", namespaces: x}]\n', /unknown field "spec\.eventSources\[0\]\.namespaces"/],
+    ['an Application field Argo CD does not have', 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  project: default\n  destination: {server: "https://kubernetes.default.svc", namespace: x}\n  source: {repoURL: r, path: p, targetRevisions: HEAD}\n', /unknown field "spec\.source\.targetRevisions"/],
+    ['a ServiceMonitor field prometheus-operator does not have', 'apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: s}\nspec:\n  selector: {}\n  endpoints: [{port: http, scrapeInterval: 30s}]\n', /unknown field "spec\.endpoints\[0\]\.scrapeInterval"/],
+    ['a kustomization field kustomize does not have', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresource: [a.yaml]\n', /unknown field "resource"/]
+  ]
+  for (const [name, yaml, reason] of cases) {
+    const d = decode(yaml)
+    t.equal(d.status, 1, `${name}: exit 1`)
+    t.equal(d.fail.length, 1, `${name}: FAIL`)
+    t.match(d.fail[0] ?? d.stdout, reason, name)
+  }
+  const usage = run(kubeDecode, [join(work, 'missing.yaml')])
+  t.equal(usage.status, 2, 'a missing file is an error')
+})
+
+// Not Kubernetes objects, and why: kube-decode only knows Kubernetes kinds.
+const notKubernetes: Record<string, string> = {
+  'deploy/flux/mapping.yaml': 'the bridge\'s MAPPING_FILE (checked by its own parser in tests/deploy/manifests.test.ts)',
+  'deploy/demo/git-targets.yaml': 'the bridge\'s GIT_TARGETS file (checked by its own parser in tests/deploy/manifests.test.ts)',
+  'deploy/demo/bridge-values.yaml': 'helm values for deploy/chart (rendered and decoded here as a value set)',
+  'deploy/demo/shipyard.yaml': 'Keptn\'s shipyard (spec.keptn.sh), read by the Keptn control plane, not by Kubernetes'
+}
+const isChartFile = (path: string) => chartDirs.some(c => path.startsWith(c + '/'))
+
+t.test('every Kubernetes YAML file in deploy/flux, deploy/argocd, deploy/demo and deploy/manifests decodes strictly', async t => {
+  const files = ['flux', 'argocd', 'demo', 'manifests'].flatMap(dir => walk(join(deploy, dir)))
+    .filter(p => /\.ya?ml$/.test(p) && !isChartFile(p)).map(p => relative(root, p))
+  for (const skipped of Object.keys(notKubernetes)) t.ok(files.includes(skipped), `${skipped} exists (skipped: ${notKubernetes[skipped]})`)
+  t.ok(chartDirs.some(c => relative(root, c) === 'deploy/demo/gitops/charts/helloservice'), 'deploy/demo/gitops/charts/helloservice: a chart (Chart.yaml, values.yaml, templates): linted, rendered and decoded above')
+  const decoded = files.filter(f => !Object.hasOwn(notKubernetes, f))
+  t.ok(decoded.length >= 12, `${decoded.length} files`)
+  for (const file of decoded) {
+    t.test(file, async t => checkDecodes(t, file, read(file), docsOf(file).length, file))
+  }
+})
+
+t.test('every object helm rendered above, for every value set, decodes strictly', async t => {
+  for (const name of Object.keys(valueSets)) t.ok(renders.some(r => r.name === name), `value set "${name}" was rendered`)
+  t.ok(renders.length > Object.keys(valueSets).length, `${renders.length} renders`)
+  for (const r of renders) {
+    t.test(r.name, async t => checkDecodes(t, r.name, r.text, r.documents.length))
+  }
+})
