@@ -302,10 +302,14 @@ t.test('Argo CD: webhook service, templates and triggers line up with the bridge
     }
   }
   const deployed = triggers.get('keptn-on-deployed')![0]!
-  t.equal(deployed.when, "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'")
-  t.equal(deployed.oncePer, 'app.status.operationState?.syncResult?.revision')
+  // Healthy alone fires before the rollout (argo-cd #9070): only a status Synced to what the
+  // operation synced counts; once per sync operation, so a same-revision change is reported too.
+  t.match(deployed.when, /phase in \['Succeeded'\][\s\S]*health\.status == 'Healthy'[\s\S]*sync\.status == 'Synced'[\s\S]*sync\.revision == app\.status\.operationState\.syncResult\?\.revision/)
+  for (const name of ['keptn-on-deployed', 'keptn-on-sync-failed', 'keptn-on-health-degraded']) {
+    t.equal(triggers.get(name)![0]!.oncePer, 'app.status.operationState?.startedAt', `${name}: once per sync operation`)
+  }
   t.match(triggers.get('keptn-on-sync-failed')![0]!.when, /phase in \['Error', 'Failed'\]/)
-  t.match(triggers.get('keptn-on-health-degraded')![0]!.when, /app\.status\.health\.status == 'Degraded'/)
+  t.match(triggers.get('keptn-on-health-degraded')![0]!.when, /app\.status\.health\.status == 'Degraded'[\s\S]*phase in \['Succeeded'\]/)
 
   const app = one('deploy/argocd/application-example.yaml')
   t.same(app.metadata.labels, { 'keptn.sh/project': 'podtato', 'keptn.sh/stage': 'dev', 'keptn.sh/service': 'helloservice' })

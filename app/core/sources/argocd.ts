@@ -60,7 +60,10 @@ export function fromArgoNotification ({ app }: ArgoNotification): DeploymentResu
   // Evidence of versions: the image tags Argo CD reports as running (the same tag Keptn names in
   // configurationChange.values.image), plus OCI or git tags among the revisions. Chart versions are
   // not evidence of an image (see versionsFromRevision).
-  const tags = (status?.summary?.images ?? []).map(imageTag).filter((t): t is string => t !== undefined)
+  // A failed sync applied nothing new: the images Argo CD reports are the old pods', no evidence of
+  // what this sync was meant to deploy (they would match an older deployment or exclude this one).
+  const syncFailed = op?.phase === 'Failed' || op?.phase === 'Error'
+  const tags = syncFailed ? [] : (status?.summary?.images ?? []).map(imageTag).filter((t): t is string => t !== undefined)
   const versions = [...new Set([...tags.map(normaliseVersion), ...revisions.flatMap(r => versionsFromRevision(r))])]
   const object: ObjectRef = { kind: 'Application', namespace: app.spec?.destination?.namespace ?? metadata.namespace ?? '', name: metadata.name }
   if (app.apiVersion) object.apiVersion = app.apiVersion
