@@ -63,7 +63,8 @@ export default fp(async (app) => {
     },
     wake,
     onTriggered: git?.onTriggered,
-    writesToGit: git?.writesToGit
+    writesToGit: git?.writesToGit,
+    ...(resolvers.getObject ? { helmRelease: resolvers.getObject } : {})
   })
   app.decorate('engine', engine)
 

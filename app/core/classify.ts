@@ -14,32 +14,42 @@ export interface ClassifyInput {
 }
 
 /**
- * What a Flux reason means for a deployment. Tests (`TestSucceeded`/`TestFailed`), uninstalls,
- * drift handling, source events and progress are not deployment outcomes. `RollbackSucceeded` is a
- * failure: the upgrade failed and was rolled back. Reasons ending in `Failed` that are not listed
- * here fail too.
+ * What a Flux reason means for a deployment, read from helm-controller v1.x and kustomize-controller
+ * v1.x (tests/peers/flux/EVENTS.md). `RollbackSucceeded` and a remediation uninstall are failures: the
+ * attempt failed and was undone. Drift handling, unlocking a stuck release (`PendingRelease`),
+ * warnings emitted during a successful upgrade (`NamespaceCheckSkipped`, `InventoryBuildFailed`),
+ * artifacts and values that could not be loaded (nothing was deployed; retried), uninstalls, source
+ * events and progress are not deployment outcomes. Whether a HelmRelease failure is final (retries
+ * left, RetryOnFailure) or a success is (tests enabled) is decided from the object's status
+ * (helm-outcome.ts). Reasons ending in `Failed` that are not listed here fail.
  */
 export const reasonTable: Readonly<Record<string, Outcome>> = Object.freeze({
   InstallSucceeded: 'success',
   UpgradeSucceeded: 'success',
+  TestSucceeded: 'success',
   ReconciliationSucceeded: 'success',
   RollbackSucceeded: 'failure',
   InstallFailed: 'failure',
   UpgradeFailed: 'failure',
+  TestFailed: 'failure',
   RollbackFailed: 'failure',
+  UninstallFailed: 'failure',
   ReconciliationFailed: 'failure',
   HealthCheckFailed: 'failure',
   BuildFailed: 'failure',
-  ArtifactFailed: 'failure',
   PruneFailed: 'failure',
   InitFailed: 'failure',
   GetLastReleaseFailed: 'failure',
   UninstallSucceeded: 'none',
-  UninstallFailed: 'none',
-  TestSucceeded: 'none',
-  TestFailed: 'none',
+  ArtifactFailed: 'none',
+  ValuesError: 'none',
   DriftDetected: 'none',
   DriftCorrected: 'none',
+  DriftCorrectionFailed: 'none',
+  NamespaceCheckSkipped: 'none',
+  InventoryBuildFailed: 'none',
+  PendingRelease: 'none',
+  HealthCheckCanceled: 'none',
   Progressing: 'none',
   DependencyNotReady: 'none',
   ReconciliationSkipped: 'none',
@@ -78,6 +88,10 @@ const messagePatterns: ReadonlyArray<readonly [RegExp, Outcome]> = [
 export function classify (event: ClassifyInput): Classification {
   const { reason, severity, controller } = event
   if (controller && nonDeployingControllers.has(controller)) return { outcome: 'none', why: `${controller} reports no deployments` }
+  // An uninstall is an outcome only as install remediation: the failed install was removed.
+  if (reason === 'UninstallSucceeded' && /^Helm uninstall remediation\b/i.test(event.message.trimStart())) {
+    return { outcome: 'failure', why: 'install remediation: the failed install was uninstalled' }
+  }
   const known = Object.hasOwn(reasonTable, reason) ? reasonTable[reason] : undefined
   if (known) return { outcome: known, why: `reason ${reason}` }
   if (/Failed$/.test(reason)) return { outcome: 'failure', why: `reason ${reason} ends in Failed` }
@@ -96,7 +110,7 @@ const argoReasons = [
   ...['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'].map(health => `Health${health}`),
   'Progressing', 'NoSyncOperation', 'OutOfSync', 'Synced', 'Unknown'
 ]
-const metricReasons = new Set([...Object.keys(reasonTable), ...argoReasons, 'DriftCorrectionFailed', 'InventoryBuildFailed', 'NamespaceCheckSkipped', 'RemediationFailed', 'UninstallSucceeded', 'TestFailed'])
+const metricReasons = new Set([...Object.keys(reasonTable), ...argoReasons])
 
 /**
  * A reason as a metric label: the sender chooses reasons, so only the ones the Flux and Argo CD

@@ -2,7 +2,8 @@ import type { Log as Logger } from './log.js'
 import type { ResolveRequest, Store } from '../store/store.js'
 import { serviceKeyString } from '../store/store.js'
 import type { Mapping, MappingInput } from './mapping/types.js'
-import type { DeploymentResult, FinishedResult, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
+import type { DeploymentResult, FinishedResult, ObjectRef, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
+import { settleHelmOutcome, type HelmReleaseState } from './helm-outcome.js'
 import type { Metrics } from './metrics.js'
 import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
@@ -41,6 +42,8 @@ export interface EngineDeps {
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
   /** True when the bridge itself writes this deployment's change to Git. */
   writesToGit?: (td: TriggeredDeployment) => boolean
+  /** A HelmRelease's current spec and status (Kubernetes API), to tell a final failure from a retried one. */
+  helmRelease?: (ref: ObjectRef) => Promise<HelmReleaseState | undefined>
 }
 
 export type ResultAnswer = {
@@ -135,6 +138,20 @@ export function createEngine (deps: EngineDeps) {
     }
   }
 
+  /**
+   * A HelmRelease outcome judged against the object's spec and status: a failure helm-controller
+   * will remediate and retry is not final (its `message` then says why), a success its tests
+   * still decide is none. Without the object the event's own outcome stands.
+   */
+  const settled = async (result: DeploymentResult): Promise<DeploymentResult> => {
+    if (result.outcome === 'none' || result.object.kind !== 'HelmRelease' || !deps.helmRelease) return result
+    const release = await deps.helmRelease(result.object).catch(() => undefined)
+    const { outcome, why } = settleHelmOutcome(result, release)
+    if (outcome === result.outcome) return result
+    logger.info({ object: result.object, reason: result.reason, outcome, why }, 'the HelmRelease\'s status changes what its event means')
+    return outcome === 'none' ? { ...result, outcome, message: why ?? '' } : { ...result, outcome, message: `${result.message} (${why})` }
+  }
+
   return {
     /** Takes a Keptn deployment.triggered CloudEvent from the push or the pull path. */
     async acceptTriggered (event: unknown, path: 'push' | 'pull'): Promise<TriggeredAnswer> {
@@ -175,15 +192,17 @@ export function createEngine (deps: EngineDeps) {
     },
 
     /** Correlates what a GitOps tool reported with the pending Keptn work. */
-    async acceptResult (result: DeploymentResult): Promise<ResultAnswer> {
+    async acceptResult (reported: DeploymentResult): Promise<ResultAnswer> {
       const now = clock()
+      const result = await settled(reported)
       const age = now - result.occurredAt
       if (options.maxEventAgeMs > 0 && (age > options.maxEventAgeMs || -age > options.maxClockSkewMs)) {
         logger.warn({ object: result.object, reason: result.reason, ageMs: age }, 'ignored a stale event (too old or from the future)')
         return answer(result, 'ignored-stale', { status: 'ignored', reason: 'stale event' })
       }
       if (result.outcome === 'none') {
-        return answer(result, 'ignored-not-outcome', { status: 'ignored', reason: `not a deployment outcome: ${result.reason}` })
+        const why = result === reported ? `not a deployment outcome: ${result.reason}` : `${result.reason} is not final: ${result.message}`
+        return answer(result, 'ignored-not-outcome', { status: 'ignored', reason: why })
       }
       const mapping = await deps.resolve({ object: result.object, metadata: result.metadata, labels: result.labels })
       if (!mapping) {

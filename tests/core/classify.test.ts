@@ -5,28 +5,37 @@ import type { Outcome } from '../../app/core/types.js'
 const outcome = (reason: string, severity = 'info', message = '', controller?: string) =>
   classify({ reason, severity, message, controller }).outcome
 
-t.test('every reason Flux v2 controllers send is classified', async t => {
+t.test('every reason Flux v2 controllers send is classified (helm-controller v1.5, kustomize-controller v1.8)', async t => {
   const expected: Record<string, Outcome> = {
     InstallSucceeded: 'success',
     UpgradeSucceeded: 'success',
+    TestSucceeded: 'success',
     ReconciliationSucceeded: 'success',
     InstallFailed: 'failure',
     UpgradeFailed: 'failure',
+    TestFailed: 'failure',
     RollbackSucceeded: 'failure',
     RollbackFailed: 'failure',
+    UninstallFailed: 'failure',
     HealthCheckFailed: 'failure',
     BuildFailed: 'failure',
     ReconciliationFailed: 'failure',
-    ArtifactFailed: 'failure',
     PruneFailed: 'failure',
     InitFailed: 'failure',
     GetLastReleaseFailed: 'failure',
+    // Nothing was deployed (the chart or values could not be loaded; retried), or it is not about
+    // a deployment at all.
+    ArtifactFailed: 'none',
+    ValuesError: 'none',
     UninstallSucceeded: 'none',
-    UninstallFailed: 'none',
-    TestSucceeded: 'none',
-    TestFailed: 'none',
     DriftDetected: 'none',
     DriftCorrected: 'none',
+    DriftCorrectionFailed: 'none',
+    // Flux 2.8: warnings emitted during a successful install/upgrade, before its ...Succeeded.
+    NamespaceCheckSkipped: 'none',
+    InventoryBuildFailed: 'none',
+    PendingRelease: 'none',
+    HealthCheckCanceled: 'none',
     Progressing: 'none',
     DependencyNotReady: 'none',
     NewArtifact: 'none',
@@ -34,7 +43,7 @@ t.test('every reason Flux v2 controllers send is classified', async t => {
     GitOperationFailed: 'none'
   }
   for (const [reason, want] of Object.entries(expected)) {
-    const severity = want === 'failure' ? 'error' : 'info'
+    const severity = want === 'success' ? 'info' : 'error'
     t.equal(outcome(reason, severity), want, reason)
     t.equal(reasonTable[reason], want, `${reason} is in the documented table`)
   }
@@ -42,8 +51,13 @@ t.test('every reason Flux v2 controllers send is classified', async t => {
 
 t.test('the reason wins over severity and message', async t => {
   t.equal(outcome('DependencyNotReady', 'error', 'dependency flux-system/infra is not ready'), 'none')
-  t.equal(outcome('TestFailed', 'error', 'Helm test failed: pod helloservice-test failed'), 'none')
+  t.equal(outcome('NamespaceCheckSkipped', 'error', 'failed to determine if CustomResourceDefinition is namespace scoped, skipping namespace'), 'none')
   t.equal(outcome('UpgradeSucceeded', 'info', 'Helm upgrade failed: this message is ignored'), 'success')
+})
+
+t.test('an uninstall is a failure only as install remediation', async t => {
+  t.equal(outcome('UninstallSucceeded', 'info', 'Helm uninstall remediation for release podtato-dev/helloservice.v1 with chart podtato-head@0.3.2 succeeded'), 'failure')
+  t.equal(outcome('UninstallSucceeded', 'info', 'Helm uninstall succeeded for release podtato-dev/helloservice.v3 with chart podtato-head@0.3.2'), 'none')
 })
 
 t.test('an unlisted reason ending in Failed fails', async t => {

@@ -24,7 +24,7 @@ t.test("a HelmRelease's keptn.sh labels, read from the Kubernetes API, map the F
   const res = await app.inject(fluxRequest(unmapped(fluxEvent())))
   t.equal(res.statusCode, 202)
   t.match(res.json(), { status: 'accepted', project: 'podtato', triggeredId: triggered.id })
-  t.equal(kube.requests.length, 1)
+  t.equal(kube.requests.length, 2, 'one label look-up (then cached) and one read of its status: is the outcome final?')
 
   await kube.goDown()
   const down = await app.inject(fluxRequest(unmapped(fluxEvent({ involvedObject: { kind: 'HelmRelease', namespace: 'other', name: 'thing' } }))))

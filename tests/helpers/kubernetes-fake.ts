@@ -22,8 +22,12 @@ export interface KubernetesFake {
   url: string
   /** The path of every request received, in order, refused ones included. */
   requests: string[]
-  /** Stores an object (replacing any at the same path) and returns its API path. */
-  setObject (apiVersion: string, kind: string, namespace: string, name: string, labels?: Record<string, string>): string
+  /**
+   * Stores an object (replacing any at the same path) and returns its API path. `body` gives its
+   * spec and status, shaped as the owning controller's Go types marshal them (e.g. helm-controller
+   * api/v2 HelmReleaseSpec/HelmReleaseStatus).
+   */
+  setObject (apiVersion: string, kind: string, namespace: string, name: string, labels?: Record<string, string>, body?: { spec?: object, status?: object }): string
   /** Answer 403 for this path from now on. */
   forbid (path: string): void
   setToken (token: string): void
@@ -52,10 +56,12 @@ export async function startKubernetesFake (opts: { token: string, tls?: { key: s
     if (req.headers.authorization !== `Bearer ${token}`) return status(res, 401, 'Unauthorized', 'Unauthorized')
     if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'only GET is served here')
     if (forbidden.has(path)) return status(res, 403, 'Forbidden', `${path} is forbidden: User "system:serviceaccount:keptn:bridge" cannot get it`)
-    const object = objects.get(path)
+    const object = objects.get(path) as { metadata?: object } | undefined
     if (!object) return status(res, 404, 'NotFound', `${path} not found`)
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify(object))
+    // Asked for metadata only (PartialObjectMetadata), the API server sends no spec or status.
+    const partial = /as=PartialObjectMetadata/.test(req.headers.accept ?? '')
+    res.end(JSON.stringify(partial ? { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata } : object))
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => { handle(req, res).catch(() => res.destroy()) }
@@ -77,12 +83,12 @@ export async function startKubernetesFake (opts: { token: string, tls?: { key: s
   const fake: KubernetesFake = {
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests: [],
-    setObject (apiVersion, kind, namespace, name, labels) {
+    setObject (apiVersion, kind, namespace, name, labels, body) {
       const plural = plurals[kind]
       if (!plural) throw new Error(`kubernetes fake: add a plural for ${kind}`)
       const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
       const path = `${prefix}/namespaces/${namespace}/${plural}/${name}`
-      objects.set(path, { apiVersion, kind, metadata: { name, namespace, uid: `uid-${name}`, ...(labels ? { labels } : {}) }, spec: {} })
+      objects.set(path, { apiVersion, kind, metadata: { name, namespace, uid: `uid-${name}`, ...(labels ? { labels } : {}) }, spec: body?.spec ?? {}, ...(body?.status ? { status: body.status } : {}) })
       return path
     },
     forbid (path) { forbidden.add(path) },

@@ -2,6 +2,7 @@ import type { Log as Logger } from '../log.js'
 import type { Config } from '../../../schemas/config.js'
 import { ConfigError } from '../../config.js'
 import type { Resolver } from './types.js'
+import type { ObjectRef } from '../types.js'
 import { resolverChain } from './chain.js'
 import { labelsResolver } from './labels-resolver.js'
 import { metadataResolver } from './metadata-resolver.js'
@@ -16,6 +17,7 @@ import { createKubernetesResolver } from './kubernetes.js'
 export async function buildResolvers (config: Config, logger: Logger) {
   const resolvers: Resolver[] = [labelsResolver(config.kubernetes.labelKeys), metadataResolver()]
   const closers: Array<() => Promise<void>> = []
+  let getObject: ((ref: ObjectRef) => Promise<Record<string, unknown> | undefined>) | undefined
   if (config.kubernetes.apiUrl) {
     const kubernetes = createKubernetesResolver({
       apiUrl: config.kubernetes.apiUrl,
@@ -26,6 +28,7 @@ export async function buildResolvers (config: Config, logger: Logger) {
     })
     resolvers.push(kubernetes)
     closers.push(kubernetes.close)
+    getObject = kubernetes.getObject
   }
   if (config.mappingFile) {
     try {
@@ -37,6 +40,8 @@ export async function buildResolvers (config: Config, logger: Logger) {
   const chain = resolverChain(resolvers, logger)
   return {
     resolve: chain.resolve,
+    /** Reads an object's current spec and status (only with a Kubernetes API). */
+    getObject,
     close: async () => { await Promise.all(closers.map(close => close())) }
   }
 }

@@ -22,7 +22,14 @@ export interface KubernetesResolverOptions {
   now?: () => number
 }
 
-export type KubernetesResolver = Resolver & { close (): Promise<void> }
+export type KubernetesResolver = Resolver & {
+  /**
+   * The whole object as the API server has it now (spec and status), never cached; undefined when
+   * it cannot be read (the failure is logged, at most every 10 minutes per cause and path).
+   */
+  getObject (ref: ObjectRef): Promise<Record<string, unknown> | undefined>
+  close (): Promise<void>
+}
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount'
 const MAX_ENTRIES = 10_000
@@ -116,19 +123,20 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
   }
   const agent = new Agent({ connect: { timeout: timeoutMs, ...(ca ? { ca } : {}) }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
 
-  async function get (path: string, bearer: string | undefined): Promise<{ status: number, text: string }> {
-    const headers: Record<string, string> = bearer ? { accept: ACCEPT, authorization: `Bearer ${bearer}` } : { accept: ACCEPT }
+  async function get (path: string, bearer: string | undefined, accept: string): Promise<{ status: number, text: string }> {
+    const headers: Record<string, string> = bearer ? { accept, authorization: `Bearer ${bearer}` } : { accept }
     return await requestText(base + path, { headers, dispatcher: agent, timeoutMs })
   }
 
-  async function fetchLabels (path: string): Promise<Lookup> {
+  /** GETs one object (metadata only, or whole), retrying once with a re-read token after a 401. */
+  async function fetchObject (path: string, accept: string): Promise<{ object: Record<string, unknown> } | { cause: string, message: string }> {
     let res
     try {
       const bearer = await token()
-      res = await get(path, bearer)
+      res = await get(path, bearer, accept)
       if (res.status === 401) {
         const fresh = await token(true)
-        if (fresh !== bearer) res = await get(path, fresh)
+        if (fresh !== bearer) res = await get(path, fresh, accept)
       }
     } catch (err) {
       const error = err as Error & { code?: string }
@@ -137,11 +145,17 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
     }
     if (res.status !== 200) return { cause: String(res.status), message: statusMessage(res.text) }
     try {
-      const labels = (JSON.parse(res.text) as { metadata?: { labels?: Record<string, string> } }).metadata?.labels
-      return { labels: labels ?? {} }
-    } catch {
-      return { cause: 'bad-body', message: 'the answer is not JSON' }
-    }
+      const object = JSON.parse(res.text) as unknown
+      if (typeof object === 'object' && object !== null && !Array.isArray(object)) return { object: object as Record<string, unknown> }
+    } catch {}
+    return { cause: 'bad-body', message: 'the answer is not a JSON object' }
+  }
+
+  async function fetchLabels (path: string): Promise<Lookup> {
+    const found = await fetchObject(path, ACCEPT)
+    if ('cause' in found) return found
+    const labels = (found.object as { metadata?: { labels?: Record<string, string> } }).metadata?.labels
+    return { labels: labels ?? {} }
   }
 
   async function lookup (path: string, object: ObjectRef): Promise<Mapping | undefined> {
@@ -179,6 +193,19 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
         inflight.set(path, pending)
       }
       return await pending
+    },
+    async getObject (ref) {
+      let path: string
+      try {
+        path = objectPath(ref)
+      } catch {
+        return undefined
+      }
+      const found = await fetchObject(path, 'application/json')
+      if ('object' in found) return found.object
+      report('warn', `object|${found.cause}|${path}`, { object: { kind: ref.kind, namespace: ref.namespace, name: ref.name }, path, cause: found.cause, reason: found.message },
+        'could not read the object from the Kubernetes API; its event\'s own outcome stands')
+      return undefined
     },
     async close () {
       cache.clear()
