@@ -153,6 +153,9 @@ export function loadConfig (env: Env = process.env): Config {
   }
   const keptnApiUrl = r.url('KEPTN_API_URL', ['http:', 'https:'])
   const keptnApiToken = r.raw('KEPTN_API_TOKEN')
+  // A pushed event is confirmed with Keptn before the bridge acts on it; without Keptn's API a
+  // forged push could make the bridge commit an image of the sender's choice.
+  if (r.raw('GIT_TARGETS') !== undefined && !keptnApiUrl) throw new ConfigError('GIT_TARGETS: needs KEPTN_API_URL (pushed events are confirmed with Keptn before anything is written to Git)')
   if (keptnApiUrl && !keptnApiToken) throw new ConfigError('KEPTN_API_TOKEN: required when KEPTN_API_URL is set')
   const maxEventAgeMs = r.duration('MAX_EVENT_AGE', '15m', { allowZero: true })
   const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m', { allowZero: true })

@@ -15,6 +15,11 @@ export function errorHandler (this: unknown, error: FastifyError, request: Fasti
   if (status >= 400 && status < 500) {
     return reply.code(status).send({ statusCode: status, error: httpReason(status), message: error.message, code: error.code })
   }
+  if (error.code === 'KEPTN_UNAVAILABLE') {
+    request.log.warn({ err: error.message }, 'Keptn unavailable; answered 503 so the sender retries')
+    return reply.code(503).header('retry-after', '5')
+      .send({ statusCode: 503, error: 'Service Unavailable', message: 'cannot confirm the event with Keptn now; retry' })
+  }
   if (unavailable.test(error.message) || !request.server.store.ready()) {
     request.log.warn({ err: error.message }, 'store unavailable; answered 503 so the sender retries')
     return reply.code(503).header('retry-after', retryAfterSeconds(request))

@@ -12,7 +12,8 @@ import { buildResolvers } from '../app/core/mapping/build-resolvers.js'
 import { createGitDelivery } from '../app/core/gitops/git-delivery.js'
 import { loadGitTargets } from '../app/core/gitops/targets.js'
 import { ConfigError } from '../app/config.js'
-import type { ServiceKey } from '../app/core/types.js'
+import type { ServiceKey, TriggeredDeployment } from '../app/core/types.js'
+import { confirmTriggered } from '../app/core/keptn-client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,10 +65,12 @@ export default fp(async (app) => {
     wake,
     onTriggered: git?.onTriggered,
     writesToGit: git?.writesToGit,
+    ...(config.keptn.apiUrl ? { confirm: (td: TriggeredDeployment) => confirmTriggered(keptn, td) } : {}),
     ...(resolvers.getObject ? { helmRelease: resolvers.getObject } : {})
   })
   app.decorate('engine', engine)
 
+  if (!config.keptn.apiUrl) logger.warn('KEPTN_API_URL is not set (log-only): pushed events are taken as they come, and nothing reaches Keptn or Git')
   app.addHook('onReady', async () => {
     const deliveryDeps = {
       store,

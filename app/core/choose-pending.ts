@@ -17,7 +17,7 @@ export function resultMatches (td: TriggeredDeployment, versions: string[], comm
  * one whose known commit contradicts the result's, nor (when strictVersions) whose known version
  * does, nor one whose change the bridge has yet to push to Git. Mirrors store/redis/lua/resolve.lua.
  */
-export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string, strictVersions = true): TriggeredDeployment | undefined {
+export function choosePending (oldestFirst: TriggeredDeployment[], versions: string[], commit?: string, strictVersions = true, commitIsHint = false): TriggeredDeployment | undefined {
   let fallback: TriggeredDeployment | undefined
   for (const td of oldestFirst) {
     let comparable = false
@@ -27,8 +27,8 @@ export function choosePending (oldestFirst: TriggeredDeployment[], versions: str
       comparable = strictVersions || matched
     }
     if (!matched && td.commit !== undefined && commit) {
-      comparable = true
       matched = sameCommit(td.commit, commit)
+      comparable = matched || !commitIsHint
     }
     if (matched) return td
     if (!comparable && !(td.toGit && td.pushed === undefined)) fallback ??= td

@@ -42,6 +42,12 @@ export interface EngineDeps {
   onTriggered?: (td: TriggeredDeployment, event: unknown) => void
   /** True when the bridge itself writes this deployment's change to Git. */
   writesToGit?: (td: TriggeredDeployment) => boolean
+  /**
+   * Asks Keptn for the open deployment.triggered event with this id, project, stage and service:
+   * the event as Keptn has it, or undefined when Keptn does not list it. Throws when Keptn cannot
+   * be asked. Given (KEPTN_API_URL set), a pushed event is only a hint: only Keptn's copy is taken.
+   */
+  confirm?: (td: TriggeredDeployment) => Promise<unknown>
   /** A HelmRelease's current spec and status (Kubernetes API), to tell a final failure from a retried one. */
   helmRelease?: (ref: ObjectRef) => Promise<HelmReleaseState | undefined>
 }
@@ -54,6 +60,12 @@ export type ResultAnswer = {
   service?: string
   triggeredId?: string
   keptnContext?: string
+}
+
+/** Keptn could not be asked (to confirm a pushed event): the sender should retry later. */
+export class KeptnUnavailableError extends Error {
+  readonly code = 'KEPTN_UNAVAILABLE'
+  readonly statusCode = 503
 }
 
 export type TriggeredAnswer =
@@ -114,7 +126,7 @@ export function createEngine (deps: EngineDeps) {
   // held for a while, but only when it names a version or commit: the deployment it later finishes
   // must be waiting for exactly that, never a mere fallback.
   const holdFor = (result: DeploymentResult): number =>
-    result.versions.length > 0 || result.commit ? options.earlyResultWindowMs : 0
+    result.versions.length > 0 || result.commit || result.commitHint ? options.earlyResultWindowMs : 0
 
   /** Finishes a newly taken deployment with a held result that names its version or commit. */
   const finishedByHeldResult = async (td: TriggeredDeployment, now: number): Promise<boolean> => {
@@ -152,6 +164,29 @@ export function createEngine (deps: EngineDeps) {
     return outcome === 'none' ? { ...result, outcome, message: why ?? '' } : { ...result, outcome, message: `${result.message} (${why})` }
   }
 
+  /**
+   * A pushed event is a hint: anyone who reaches the port can push one. Only the copy Keptn lists
+   * as an open triggered event, with the same id, project, stage and service, is taken on.
+   */
+  const confirmWithKeptn = async (pushed: TriggeredDeployment, now: number): Promise<{ status: 'confirmed', td: TriggeredDeployment } | { status: 'ignored', reason: string }> => {
+    let listed: unknown
+    try {
+      listed = await deps.confirm!(pushed)
+    } catch (err) {
+      metrics?.triggeredReceived.inc({ path: 'push', result: 'unconfirmed-keptn-away' })
+      throw new KeptnUnavailableError(`cannot confirm the pushed event with Keptn: ${(err as Error).message}`)
+    }
+    const parsed = listed === undefined ? undefined : triggeredFromCloudEvent(listed, now, options.deploymentTimeoutMs)
+    const same = parsed?.ok === true && (['triggeredId', 'project', 'stage', 'service'] as const).every(field => parsed.value[field] === pushed[field])
+    if (!same || !parsed?.ok) {
+      metrics?.triggeredReceived.inc({ path: 'push', result: 'unconfirmed' })
+      logger.warn({ triggeredId: pushed.triggeredId, project: pushed.project, stage: pushed.stage, service: pushed.service },
+        'a pushed deployment.triggered that Keptn does not list as open; ignored')
+      return { status: 'ignored', reason: 'Keptn does not list this event as an open deployment.triggered of that project, stage and service' }
+    }
+    return { status: 'confirmed', td: parsed.value }
+  }
+
   return {
     /** Takes a Keptn deployment.triggered CloudEvent from the push or the pull path. */
     async acceptTriggered (event: unknown, path: 'push' | 'pull'): Promise<TriggeredAnswer> {
@@ -166,7 +201,7 @@ export function createEngine (deps: EngineDeps) {
         metrics?.triggeredReceived.inc({ path, result: 'invalid' })
         return { status: 'invalid', reason: parsed.reason }
       }
-      const td = parsed.value
+      let td = parsed.value
       const badName = (['project', 'stage', 'service'] as const).find(field => !isKeptnName(td[field]))
       if (badName) {
         metrics?.triggeredReceived.inc({ path, result: 'invalid' })
@@ -175,6 +210,12 @@ export function createEngine (deps: EngineDeps) {
       if (options.projects.length > 0 && !options.projects.includes(td.project)) {
         metrics?.triggeredReceived.inc({ path, result: 'ignored' })
         return { status: 'ignored', reason: `project ${td.project} is not in KEPTN_PROJECTS` }
+      }
+      if (path === 'push' && deps.confirm) {
+        const confirmed = await confirmWithKeptn(td, now)
+        if (confirmed.status !== 'confirmed') return confirmed
+        // Keptn's copy, not the pushed body, is what is stored and written to Git.
+        td = confirmed.td
       }
       if (deps.writesToGit?.(td)) td.toGit = true
       const taken = await store.addTriggered(td, options.retentionMs, now)
@@ -215,7 +256,8 @@ export function createEngine (deps: EngineDeps) {
         key,
         deliveryId: result.deliveryId,
         versions: result.versions,
-        commit: result.commit,
+        commit: result.commit ?? result.commitHint,
+        ...(result.commit === undefined && result.commitHint ? { commitIsHint: true } : {}),
         strictVersions: options.versionMatch === 'strict' && result.imageEvidence === true,
         finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,

@@ -22,6 +22,8 @@ export interface TriggeredFilter {
   project?: string
   stage?: string
   service?: string
+  /** One event by its id (shipyard-controller's GetTriggeredEvents takes `eventID`). */
+  eventID?: string
 }
 
 export interface UniformRegistration {
@@ -174,7 +176,7 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
     let pageKey: string | undefined
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = new URLSearchParams({ pageSize: String(PAGE_SIZE) })
-      for (const field of ['project', 'stage', 'service'] as const) {
+      for (const field of ['project', 'stage', 'service', 'eventID'] as const) {
         if (filter[field]) query.set(field, filter[field])
       }
       if (pageKey) query.set('nextPageKey', pageKey)
@@ -207,6 +209,20 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
   }
 
   return { send, listTriggered, landed, register, heartbeat, close: () => agent.close() }
+}
+
+/**
+ * The open deployment.triggered event Keptn lists with this id, project, stage and service, or
+ * undefined (a project Keptn does not know, 404, lists nothing). Throws when Keptn cannot be asked.
+ */
+export async function confirmTriggered (keptn: Pick<KeptnClient, 'listTriggered'>, td: { triggeredId: string, project: string, stage: string, service: string }): Promise<unknown> {
+  try {
+    const listed = await keptn.listTriggered({ project: td.project, stage: td.stage, service: td.service, eventID: td.triggeredId })
+    return listed.find(ev => (ev as { id?: unknown }).id === td.triggeredId)
+  } catch (err) {
+    if (err instanceof KeptnApiError && err.status === 404) return undefined
+    throw err
+  }
 }
 
 /** Stands in for Keptn when no API URL is configured: every event is logged and accepted. */

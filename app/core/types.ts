@@ -63,6 +63,12 @@ export interface DeploymentResult {
   imageEvidence?: boolean
   /** The git commit sha this result deployed, when the revision names one. */
   commit?: string
+  /**
+   * 12 hex that may be a commit: helm-controller's `<chart version>+<12 hex>` for a chart built from
+   * a GitRepository (a commit) or a Bucket (a digest), never an OCI chart (`oci-digest` metadata).
+   * It finishes a deployment whose expected commit starts with it, and never excludes one.
+   */
+  commitHint?: string
   /** The revision as the tool wrote it, for messages and labels. */
   revision?: string
   /** Key/value metadata (Flux event metadata, Argo CD annotations) used by mapping. */

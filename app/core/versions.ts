@@ -42,6 +42,15 @@ export function commitFromRevision (revision: string | undefined): string | unde
 }
 
 /**
+ * The 12 hex of helm-controller's `<chart version>+<12 hex>` when they may be a commit: not for an
+ * OCI chart (its event carries `oci-digest`, and the hex are the digest's).
+ */
+export function commitHintFromRevision (revision: string | undefined, metadata: Record<string, string> = {}): string | undefined {
+  if (!revision || revision.length > 512 || metadata['oci-digest']) return undefined
+  return /^v?\d+\.\d+\.\d+(?:-[0-9a-z.-]+)?\+([0-9a-f]{7,40})(?:\.\d+)?$/.exec(revision.trim().toLowerCase())?.[1]
+}
+
+/**
  * Version candidates a result is evidence of, normalised and de-duplicated: an OCI artifact tag
  * (`1.2.3@sha256:…`), a git tag (`v1.2.3@sha1:…`) and the `app-version` metadata. Never a git
  * sha (commits are compared separately) and never a HelmRelease's chart version: a chart version

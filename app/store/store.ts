@@ -10,6 +10,8 @@ export interface ResolveRequest {
   /** Versions the result is evidence of, normalised (see core/versions.ts). */
   versions: string[]
   commit?: string
+  /** When true, `commit` only matches (a `<chart>+<12 hex>` that may be a digest): it never excludes. */
+  commitIsHint?: boolean
   /** False: a pending deployment whose known version differs is still a fallback (VERSION_MATCH=prefer). */
   strictVersions?: boolean
   finished: FinishedResult

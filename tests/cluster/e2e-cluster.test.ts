@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { build } from '../helpers/app.js'
 import { uniquePrefix } from '../helpers/redis.js'
 import { startRedisCluster } from '../helpers/redis-cluster.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
 // The end-to-end path on a 3-master Redis Cluster: two app instances, one delivery per event.
@@ -27,8 +28,8 @@ function env (fake: KeptnFake) {
   }
 }
 
-const push = (app: FastifyInstance, body: unknown) =>
-  app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+const push = (app: FastifyInstance, fake: KeptnFake, body: KeptnCloudEvent) =>
+  app.inject(pushTriggered(fake, body))
 
 withKeptnFake(t, 'two instances on the cluster: pushed twice, one .started; Flux retried on both, one .finished', async (t, fake) => {
   const shared = env(fake)
@@ -36,7 +37,7 @@ withKeptnFake(t, 'two instances on the cluster: pushed twice, one .started; Flux
   for (const app of [a, b]) t.equal((await app.inject('/readyz')).statusCode, 200, 'ready on the cluster')
 
   const triggered = makeTriggered(podtato)
-  const pushed = await Promise.all([push(a, triggered), push(b, triggered)])
+  const pushed = await Promise.all([push(a, fake, triggered), push(b, fake, triggered)])
   t.same(pushed.map(r => r.json().status).sort(), ['accepted', 'duplicate'])
   await fake.waitFor(f => ofType(f, 'started').length === 1)
 
@@ -54,7 +55,7 @@ withKeptnFake(t, 'services spread over every shard finish independently on both 
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]
   const services = Array.from({ length: 24 }, (_, i) => makeTriggered({ ...podtato, service: `service-${i}` }))
-  for (const [i, ev] of services.entries()) t.equal((await push(i % 2 ? a : b, ev)).statusCode, 202)
+  for (const [i, ev] of services.entries()) t.equal((await push(i % 2 ? a : b, fake, ev)).statusCode, 202)
   for (const [i, ev] of services.entries()) {
     const flux = fluxRequest(fluxEvent({ metadata: { revision: '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': ev.data.service } }))
     t.equal((await (i % 2 ? b : a).inject(flux)).statusCode, 202)
@@ -72,7 +73,7 @@ withKeptnFake(t, 'Keptn answering 503 for a while on the cluster: each event del
   const [a, b] = [await build(t, shared), await build(t, shared)]
   fake.respondWith(503, 6)
   const triggered = makeTriggered(podtato)
-  t.equal((await push(a, triggered)).statusCode, 202)
+  t.equal((await push(a, fake, triggered)).statusCode, 202)
   t.equal((await b.inject(fluxRequest(fluxEvent()))).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   await sleep(300)

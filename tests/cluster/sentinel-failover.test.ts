@@ -4,7 +4,7 @@ import { build } from '../helpers/app.js'
 import { uniquePrefix } from '../helpers/redis.js'
 import { startRedisCluster, startSentinelSetup } from '../helpers/redis-cluster.js'
 import { bridgeEnv, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
 // Redis fails over while Keptn and Flux keep sending: whatever was answered 2xx is delivered to
@@ -53,7 +53,7 @@ async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInst
     for (let i = 0; !state.stopping; i++) {
       const service = `${name}-${i}`
       const triggered = makeTriggered({ project: 'podtato', stage: 'dev', service })
-      const pushed = await send(() => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) }))
+      const pushed = await send(() => app.inject(pushTriggered(fake, triggered)))
       if (pushed.statusCode >= 300) continue
       const entry = { triggeredId: triggered.id, finished: false }
       services.push(entry)

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxRequest } from '../helpers/flux.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 
@@ -37,9 +37,9 @@ const argo = (body: unknown, auth = `Bearer ${token}`) => ({
 const env = (fake: KeptnFake, over: Record<string, string> = {}) =>
   ({ REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ARGOCD_WEBHOOK_TOKEN: token, ...over })
 
-async function trigger (app: FastifyInstance, data = podtato) {
+async function trigger (app: FastifyInstance, fake: KeptnFake, data = podtato) {
   const ev = makeTriggered(data)
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  await app.inject(pushTriggered(fake, ev))
   return ev
 }
 
@@ -47,7 +47,7 @@ const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.k
 
 withKeptnFake(t, 'Synced and Healthy finishes succeeded/pass; repeated notifications give one .finished', async (t, fake) => {
   const app = await build(t, env(fake))
-  const triggered = await trigger(app)
+  const triggered = await trigger(app, fake)
   const body = fixture('app-synced-healthy')
   const first = await app.inject(argo(body))
   t.equal(first.statusCode, 202)
@@ -60,7 +60,7 @@ withKeptnFake(t, 'Synced and Healthy finishes succeeded/pass; repeated notificat
 
 withKeptnFake(t, 'Degraded finishes errored/fail; Running finishes nothing', async (t, fake) => {
   const app = await build(t, env(fake))
-  const triggered = await trigger(app)
+  const triggered = await trigger(app, fake)
   const running = await app.inject(argo(fixture('app-running')))
   t.equal(running.statusCode, 200)
   t.match(running.json(), { status: 'ignored', reason: /not a deployment outcome/ })
@@ -85,7 +85,7 @@ withKeptnFake(t, 'the same scenario through Flux and through Argo CD yields the 
     const app = await build(t, env(fake))
     const before = fake.received.length
     const triggered = makeTriggered(podtato, { id: 'same-triggered-id', shkeptncontext: 'c0ffee00-0000-4000-8000-000000000001' })
-    await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+    await app.inject(pushTriggered(fake, triggered))
     await send(app)
     await fake.waitFor(f => f.received.length === before + 2)
     await app.close()

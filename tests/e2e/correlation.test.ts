@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest, unmapped } from '../helpers/flux.js'
 
 const redisUrl = await testRedisUrl()
@@ -30,6 +30,7 @@ withKeptnFake(t, 'a pulled triggered event gets one .started, however often Kept
 withKeptnFake(t, 'a pushed triggered event gets one .started; a pushed duplicate or another type is answered and ignored', async (t, fake) => {
   const app = await build(t, env(fake))
   const triggered = makeTriggered(podtato)
+  fake.addTriggered(triggered)
   const push = (body: unknown) => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(body) })
   const first = await push(triggered)
   t.equal(first.statusCode, 202)
@@ -49,7 +50,7 @@ withKeptnFake(t, 'a Flux success finishes the right context as succeeded/pass, a
   const older = makeTriggered(podtato)
   const other = makeTriggered({ ...podtato, service: 'otherservice' })
   for (const ev of [older, other]) {
-    await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+    await app.inject(pushTriggered(fake, ev))
   }
   const res = await app.inject(fluxRequest(fluxEvent()))
   t.equal(res.statusCode, 202)
@@ -70,8 +71,8 @@ withKeptnFake(t, 'Flux retries and two app instances on one Redis give one .fini
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]
   const triggered = makeTriggered(podtato)
-  await a.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
-  await b.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await a.inject(pushTriggered(fake, triggered))
+  await b.inject(pushTriggered(fake, triggered))
   const request = fluxRequest(fluxEvent())
   const answers = await Promise.all([a, b, a, b, a].map(app => app.inject(request)))
   t.same(answers.map(r => r.json().status).sort(), ['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate'])
@@ -87,7 +88,7 @@ withKeptnFake(t, 'a failure mapped by the mapping file finishes errored/fail wit
   writeFileSync(file, 'rules:\n  - match: { kind: HelmRelease, namespace: "{project}-{stage}", name: "{service}" }\n')
   const app = await build(t, env(fake, { MAPPING_FILE: file }))
   const triggered = makeTriggered(podtato)
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(pushTriggered(fake, triggered))
   const failure = unmapped(fluxEvent({ severity: 'error', reason: 'UpgradeFailed', message: 'Helm upgrade failed: timed out waiting for the condition' }))
   const res = await app.inject(fluxRequest(failure))
   t.equal(res.statusCode, 202)
@@ -98,7 +99,7 @@ withKeptnFake(t, 'a failure mapped by the mapping file finishes errored/fail wit
 withKeptnFake(t, 'Progressing finishes nothing; an older-wording success does', async (t, fake) => {
   const app = await build(t, env(fake))
   const triggered = makeTriggered(podtato)
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(pushTriggered(fake, triggered))
   const progressing = await app.inject(fluxRequest(fluxEvent({ reason: 'Progressing', message: 'Running upgrade action' })))
   t.equal(progressing.statusCode, 200)
   t.match(progressing.json(), { status: 'ignored', reason: /not a deployment outcome/ })
@@ -123,7 +124,7 @@ withKeptnFake(t, 'GET /api/v1/deployments lists pending deployments and recent o
   const waiting = makeTriggered({ ...podtato, service: 'waiting' })
   const done = makeTriggered(podtato)
   for (const ev of [waiting, done]) {
-    await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+    await app.inject(pushTriggered(fake, ev))
   }
   await app.inject(fluxRequest(fluxEvent()))
   const listed = (await app.inject('/api/v1/deployments')).json()

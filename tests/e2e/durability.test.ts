@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { request } from 'undici'
 import { build, manualClock } from '../helpers/app.js'
 import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { hmacKey } from '../helpers/app.js'
 import { startBridge } from '../helpers/process.js'
@@ -29,7 +29,7 @@ withKeptnFake(t, 'Keptn answering 503 for a while, then recovering: each event d
   const app = await build(t, env(fake, await testRedisUrl()))
   fake.respondWith(503, 4)
   const triggered = makeTriggered(podtato)
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(pushTriggered(fake, triggered))
   await app.inject(fluxRequest(fluxEvent()))
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   await sleep(300)
@@ -43,7 +43,7 @@ withKeptnFake(t, 'Keptn answering 400: dead-lettered with its message, not retri
   const app = await build(t, env(fake, await testRedisUrl()))
   fake.respondWith(400)
   const triggered = makeTriggered(podtato)
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(pushTriggered(fake, triggered))
   await fake.waitFor(f => f.requests.some(r => r.method === 'POST' && r.status === 400))
   await sleep(400)
   t.equal(fake.requests.filter(r => r.method === 'POST').length, 1, 'tried once')
@@ -59,7 +59,7 @@ withKeptnFake(t, 'deadline: two replicas finish an overdue deployment once as er
   await build(t, shared, { clock })
   const b = await build(t, shared, { clock })
   const triggered = makeTriggered(podtato)
-  await b.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await b.inject(pushTriggered(fake, triggered))
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   clock.advance(2001)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
@@ -76,7 +76,7 @@ withKeptnFake(t, 'Redis stopped and started again: readiness flips, writes get 5
   const app = await build(t, env(fake, redis.url))
   fake.respondWith(503)
   const triggered = makeTriggered(podtato)
-  const push = () => app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  const push = () => app.inject(pushTriggered(fake, triggered))
   t.equal((await push()).statusCode, 202)
   t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202, 'accepted while Keptn is failing')
 
@@ -111,6 +111,7 @@ withKeptnFake(t, 'Keptn down while Flux reports, every replica killed with SIGKI
   t.teardown(() => Promise.all(replicas.map(r => r.kill())))
 
   const triggered = makeTriggered(podtato)
+  fake.addTriggered(triggered)
   const pushed = await post(replicas[0]!.url, '/events/keptn', JSON.stringify(triggered), {})
   t.equal(pushed.status, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 1)

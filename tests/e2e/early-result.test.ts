@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { build, logCapture, manualClock } from '../helpers/app.js'
 import { createMemoryStore } from '../../app/store/memory/memory-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
 // Flux can report before Keptn's triggered event reaches the bridge: CI pushes the new tag to Git
@@ -27,8 +28,8 @@ const upgradedTo = (tag: string, extra: Record<string, string> = {}, timestamp =
   timestamp: timestamp.toISOString().replace(/\.\d+Z$/, 'Z'),
   metadata: { revision: '0.3.2', 'app-version': tag, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice', ...extra }
 }))
-const push = (app: FastifyInstance, body: unknown) =>
-  app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+const push = (app: FastifyInstance, fake: KeptnFake, body: KeptnCloudEvent) =>
+  app.inject(pushTriggered(fake, body))
 const pendingIds = async (app: FastifyInstance) =>
   ((await app.inject('/api/v1/deployments')).json().pending as Array<{ triggeredId: string }>).map(p => p.triggeredId)
 
@@ -40,7 +41,7 @@ withKeptnFake(t, 'a Flux success that came first finishes the deployment of that
   t.match(early.json(), { status: 'ignored', reason: 'no pending deployment' })
 
   const triggered = triggeredFor('0.3.3')
-  t.equal((await push(app, triggered)).statusCode, 202)
+  t.equal((await push(app, fake, triggered)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   t.equal(ofType(fake, 'started').length, 1)
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { ...podtato, status: 'succeeded', result: 'pass' } })
@@ -55,9 +56,9 @@ withKeptnFake(t, 'a held result finishes only the deployment of its own version,
   const app = await build(t, env(fake))
   await app.inject(upgradedTo('0.3.3'))
   const other = triggeredFor('0.3.4')
-  t.equal((await push(app, other)).statusCode, 202)
+  t.equal((await push(app, fake, other)).statusCode, 202)
   const same = [triggeredFor('0.3.3'), triggeredFor('0.3.3')]
-  for (const ev of same) t.equal((await push(app, ev)).statusCode, 202)
+  for (const ev of same) t.equal((await push(app, fake, ev)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 1)
   await sleep(200)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [same[0]!.id], 'the first deployment asking for 0.3.3 is finished')
@@ -69,7 +70,7 @@ withKeptnFake(t, 'two results of a version that came first finish two deployment
   await app.inject(upgradedTo('0.3.3', {}, new Date(Date.now() - 2000)))
   await app.inject(upgradedTo('0.3.3'))
   const deployments = [triggeredFor('0.3.3'), triggeredFor('0.3.3'), triggeredFor('0.3.3')]
-  for (const ev of deployments) t.equal((await push(app, ev)).statusCode, 202)
+  for (const ev of deployments) t.equal((await push(app, fake, ev)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 2)
   await sleep(200)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [deployments[0]!.id, deployments[1]!.id])
@@ -86,7 +87,7 @@ withKeptnFake(t, 'a result that names no version is not held: it cannot tell whi
   }))
   t.equal((await app.inject(kustomization)).json().reason, 'no pending deployment')
   const triggered = triggeredFor('0.3.3')
-  await push(app, triggered)
+  await push(app, fake, triggered)
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   await sleep(200)
   t.equal(ofType(fake, 'finished').length, 0)
@@ -99,12 +100,12 @@ withKeptnFake(t, 'a held result runs out after EARLY_RESULT_WINDOW; 0 turns hold
   await app.inject(upgradedTo('0.3.3', {}, new Date(clock())))
   clock.advance(2 * 60_000 + 1)
   const late = triggeredFor('0.3.3')
-  await push(app, late)
+  await push(app, fake, late)
 
   const off = await build(t, env(fake, { EARLY_RESULT_WINDOW: '0' }))
   await off.inject(upgradedTo('0.3.3'))
   const unheld = triggeredFor('0.3.3')
-  await push(off, unheld)
+  await push(off, fake, unheld)
 
   await fake.waitFor(f => ofType(f, 'started').length === 2)
   await sleep(200)
@@ -119,11 +120,11 @@ withKeptnFake(t, 'a used held result finishes no second deployment, even after t
   await app.inject(upgradedTo('0.3.3', {}, new Date(clock())))
   clock.advance(60_000)
   const first = triggeredFor('0.3.3')
-  await push(app, first)
+  await push(app, fake, first)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   clock.advance(30 * 60_000)
   const second = triggeredFor('0.3.3')
-  await push(app, second)
+  await push(app, fake, second)
   await fake.waitFor(f => ofType(f, 'started').length === 2)
   await sleep(200)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [first.id], 'the second deployment of 0.3.3 waits for Flux')
@@ -135,7 +136,7 @@ withKeptnFake(t, 'GitOps-first: a success that triggered a sequence still finish
   const early = await app.inject(upgradedTo('2.0.0'))
   t.match(early.json(), { status: 'accepted', reason: 'triggered dev.evaluation' })
   const triggered = triggeredFor('2.0.0')
-  t.equal((await push(app, triggered)).statusCode, 202)
+  t.equal((await push(app, fake, triggered)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass' } })
   t.same(await pendingIds(app), [])
@@ -145,8 +146,8 @@ withKeptnFake(t, 'two replicas taking two deployments of the held version at onc
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]
   await a.inject(upgradedTo('0.3.3'))
-  const both = [triggeredFor('0.3.3'), triggeredFor('0.3.3')]
-  const answers = await Promise.all([push(a, both[0]), push(b, both[1]), push(b, both[0]), push(a, both[1])])
+  const both = [triggeredFor('0.3.3'), triggeredFor('0.3.3')] as const
+  const answers = await Promise.all([push(a, fake, both[0]), push(b, fake, both[1]), push(b, fake, both[0]), push(a, fake, both[1])])
   t.same(answers.map(r => r.json().status).sort(), ['accepted', 'accepted', 'duplicate', 'duplicate'])
   await fake.waitFor(f => ofType(f, 'started').length === 2 && ofType(f, 'finished').length === 1)
   await sleep(300)
@@ -163,7 +164,7 @@ withKeptnFake(t, 'looking for a held result is best effort: when it fails, Keptn
   const app = await build(t, { ...env(fake), REDIS_URL: undefined, LOG_LEVEL: 'warn' }, { store: broken, logDestination: log.stream })
   t.match((await app.inject(upgradedTo('0.3.3'))).json(), { status: 'ignored', reason: 'no pending deployment' })
   const triggered = triggeredFor('0.3.3')
-  t.equal((await push(app, triggered)).statusCode, 202)
+  t.equal((await push(app, fake, triggered)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   t.same(await pendingIds(app), [triggered.id], 'the deployment waits for Flux as it would have')
   t.match(log.text(), /could not look for a result that came first.*lookup failed|lookup failed.*could not look for a result that came first/)

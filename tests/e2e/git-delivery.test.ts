@@ -6,7 +6,7 @@ import { Redis } from 'ioredis'
 import { build } from '../helpers/app.js'
 import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { createRemote, helloRelease, tempDir } from '../core/gitops/fixture.js'
 
@@ -42,9 +42,9 @@ async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?:
   return { app, remote }
 }
 
-async function triggerDelivery (app: FastifyInstance, image: string) {
+async function triggerDelivery (app: FastifyInstance, fake: KeptnFake, image: string) {
   const ev = makeTriggered({ ...podtato, configurationChange: { values: { image } } })
-  const res = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  const res = await app.inject(pushTriggered(fake, ev))
   return { ev, res }
 }
 
@@ -71,7 +71,7 @@ const kustomization = (commit: string) => fluxEvent({
 withKeptnFake(t, 'the image is written to Git and the Flux report of that commit finishes the deployment', async (t, fake) => {
   const { app, remote } = await setup(t, fake)
   const before = await remote.head()
-  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const { ev } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   const commit = await writtenCommit(app)
   t.equal(commit, await remote.head(), 'the pushed commit is what the deployment waits for')
   t.match((await app.inject('/api/v1/deployments')).json().pending[0], { toGit: true, pushed: commit }, 'marked as written by the bridge, and pushed')
@@ -89,7 +89,7 @@ withKeptnFake(t, 'the image is written to Git and the Flux report of that commit
 withKeptnFake(t, 'Git already at that value: no commit, finished at once as succeeded', async (t, fake) => {
   const { app, remote } = await setup(t, fake)
   const before = await remote.count()
-  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.1')
+  const { ev } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.1')
   await fake.waitFor(f => finished(f).length === 1, 15_000)
   t.equal(await remote.count(), before, 'no empty commit')
   t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'succeeded', result: 'pass', message: /already holds/ } })
@@ -97,7 +97,7 @@ withKeptnFake(t, 'Git already at that value: no commit, finished at once as succ
 
 withKeptnFake(t, 'an unreachable remote finishes errored/fail with the reason; nothing hangs', async (t, fake) => {
   const { app } = await setup(t, fake, 'file:///nonexistent/kgb/repo.git')
-  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const { ev } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   await fake.waitFor(f => finished(f).length === 1, 15_000)
   t.match(finished(fake)[0], { triggeredid: ev.id, data: { status: 'errored', result: 'fail', message: /Could not write .* to Git/ } })
   t.equal((await app.inject('/api/v1/deployments')).json().pendingCount, 0, 'the pending entry is closed')
@@ -105,14 +105,23 @@ withKeptnFake(t, 'an unreachable remote finishes errored/fail with the reason; n
 
 withKeptnFake(t, 'a HelmRelease whose chart is built from Git reports <chart>+<commit>: that finishes it too', async (t, fake) => {
   const { app, remote } = await setup(t, fake)
-  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const { ev } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   const commit = await writtenCommit(app)
   t.equal(commit, await remote.head())
-  const stale = fluxEvent({ metadata: { revision: '0.1.0+0123456789ab', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })
+  const stale = fluxEvent({
+    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'apps' },
+    reason: 'ReconciliationSucceeded',
+    reportingController: 'kustomize-controller',
+    message: 'Reconciliation finished in 1s, next run in 10m0s',
+    metadata: { revision: `main@sha1:${'0123456789ab'.repeat(4).slice(0, 40)}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' }
+  })
   t.match((await app.inject(fluxRequest(stale))).json(), { status: 'ignored' }, 'another commit does not finish it')
+  // `<chart>+<12 hex>` may be an OCI or Bucket digest as well as a commit: it matches the commit the
+  // bridge pushed, but a different one is no evidence either way, and it is never reported as a commit.
   const upgraded = fluxEvent({ metadata: { revision: `0.1.0+${commit.slice(0, 12)}`, 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })
   t.match((await app.inject(fluxRequest(upgraded))).json(), { status: 'accepted', triggeredId: ev.id }, 'the commit in the revision matches; the chart version 0.1.0 is not held against the image tag v0.3.2')
   await fake.waitFor(f => finished(f).length === 1)
+  t.equal((finished(fake)[0]!.data['deployment'] as { gitCommit: string }).gitCommit, commit, 'the commit the bridge pushed, not the 12 hex')
 })
 
 withKeptnFake(t, 'the answer to taking the event on was lost: Keptn\'s retry of it still gets the change written to Git, once', async (t, fake) => {
@@ -128,14 +137,14 @@ withKeptnFake(t, 'the answer to taking the event on was lost: Keptn\'s retry of 
   })
   const { app, remote } = await setup(t, fake, undefined, { store: losing })
   const before = await remote.head()
-  const { ev, res } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const { ev, res } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   t.equal(res.statusCode, 503, 'the sender is told to retry')
-  const again = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  const again = await app.inject(pushTriggered(fake, ev))
   t.equal(again.json().status, 'duplicate')
   const commit = await writtenCommit(app)
   t.not(commit, before, 'the change was written after all')
   t.equal(commit, await remote.head())
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  await app.inject(pushTriggered(fake, ev))
   await new Promise(resolve => setTimeout(resolve, 500))
   t.equal(await remote.count(), 2, 'seeing the event again once written writes nothing more')
   t.match((await app.inject(fluxRequest(kustomization(commit)))).json(), { status: 'accepted', triggeredId: ev.id })
@@ -150,7 +159,7 @@ withKeptnFake(t, 'the deployment waits for its commit before the push, so a repl
   const hook = join(remote.bare, 'hooks', 'pre-receive')
   await writeFile(hook, `#!/bin/sh\nwhile [ ! -e '${release}' ]; do sleep 0.05; done\nexit 0\n`)
   await chmod(hook, 0o755)
-  const { ev } = await triggerDelivery(app, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
+  const { ev } = await triggerDelivery(app, fake, 'ghcr.io/podtato-head/podtato-server:v0.3.2')
   const deadline = Date.now() + 15_000
   let pending: { commit?: string, pushed?: string } | undefined
   while (!pending?.commit && Date.now() < deadline) {

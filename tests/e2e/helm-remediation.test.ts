@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from '../helpers/app.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { startKubernetesFake, type KubernetesFake } from '../helpers/kubernetes-fake.js'
 
@@ -21,7 +21,7 @@ async function setup (t: Parameters<Parameters<typeof withKeptnFake>[2]>[0], fak
   writeFileSync(join(dir, 'token'), token)
   const app = await build(t, { KUBERNETES_API_URL: kube.url, KUBERNETES_TOKEN_FILE: join(dir, 'token'), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0' })
   const triggered = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
-  await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  await app.inject(pushTriggered(fake, triggered))
   const helmRelease = (upgradeFailures: number, stalled = false) => kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', undefined, {
     spec: { interval: '5m', upgrade: { remediation: { retries: 2 } } },
     status: {

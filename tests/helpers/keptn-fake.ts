@@ -225,7 +225,7 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
   }
 
   function onSequenceExecutions (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
-    if (!sequenceExecutions) return refuse(req, res, 404, `no route for GET /controlPlane/v1/sequence-execution`, undefined)
+    if (!sequenceExecutions) return refuse(req, res, 404, 'no route for GET /controlPlane/v1/sequence-execution', undefined)
     if (!query.get('project')) return refuse(req, res, 400, 'Invalid request format: project name must not be empty', undefined)
     const all = [
       ...everTriggered.map(taskExecution),
@@ -243,7 +243,8 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
       return refuse(req, res, 400, 'invalid pageSize or nextPageKey', undefined)
     }
     const matches = listing.filter(ev => ev.type === eventType &&
-      ['project', 'stage', 'service'].every(f => !query.get(f) || ev.data[f] === query.get(f)))
+      ['project', 'stage', 'service'].every(f => !query.get(f) || ev.data[f] === query.get(f)) &&
+      (!query.get('eventID') || ev.id === query.get('eventID')))
     const next = offset + pageSize
     answer(req, res, 200, {
       events: matches.slice(offset, next),
@@ -407,4 +408,13 @@ export function withKeptnFake (t: Test, name: string, fn: (t: Test, fake: KeptnF
     t.same(fake.rejected, [], 'the Keptn fake rejected nothing')
     t.same(fake.violations, [], 'no Keptn protocol violation')
   })
+}
+
+/**
+ * A push of a triggered event as Keptn's distributor makes it: the event exists in Keptn (listed
+ * as open, so the bridge can confirm it) and is POSTed to /events/keptn.
+ */
+export function pushTriggered (fake: Pick<KeptnFake, 'addTriggered'>, ev: KeptnCloudEvent, contentType = 'application/json') {
+  fake.addTriggered(ev)
+  return { method: 'POST' as const, url: '/events/keptn', headers: { 'content-type': contentType }, payload: JSON.stringify(ev) }
 }

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import { build, logCapture } from './app.js'
 import { uniquePrefix } from './redis.js'
-import { makeTriggered, type KeptnFake } from './keptn-fake.js'
+import { makeTriggered, pushTriggered, type KeptnFake } from './keptn-fake.js'
 import { fluxEvent, fluxRequest } from './flux.js'
 
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
@@ -20,7 +20,7 @@ export async function oneDeploymentFinishes (t: Test, fake: KeptnFake, redis: Re
   t.equal((await app.inject('/readyz')).statusCode, 200, 'ready')
   const before = { started: ofType(fake, 'started').length, finished: ofType(fake, 'finished').length }
   const triggered = makeTriggered(podtato)
-  const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  const pushed = await app.inject(pushTriggered(fake, triggered))
   t.equal(pushed.statusCode, 202)
   t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'finished').length === before.finished + 1)

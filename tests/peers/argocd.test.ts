@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helpers/app.js'
-import { withKeptnFake, makeTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 
 // Argo CD Notifications, as Argo CD runs them, against the bridge: tests/peers/argocd builds
@@ -53,9 +53,9 @@ const rollouts = [
 
 const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
 
-async function trigger (app: FastifyInstance, tag: string): Promise<KeptnCloudEvent> {
+async function trigger (app: FastifyInstance, fake: KeptnFake, tag: string): Promise<KeptnCloudEvent> {
   const ev = makeTriggered({ ...podtato, configurationChange: { values: { image: `${image}:${tag}` } } })
-  const res = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  const res = await app.inject(pushTriggered(fake, ev))
   if (res.statusCode >= 300) throw new Error(`/events/keptn answered ${res.statusCode}: ${res.body}`)
   return ev
 }
@@ -77,7 +77,7 @@ withKeptnFake(t, 'each rollout is reported once, when it is done: Healthy, sync 
     const starting = rollouts.find(r => r.first === step)
     if (starting) {
       rollout = starting
-      triggered.set(starting.tag, await trigger(app, starting.tag))
+      triggered.set(starting.tag, await trigger(app, fake, starting.tag))
     }
     const before = finished(fake).length
     const report = await notify(['-url', url, '-token', token, '-state', state, '-step', step]) as Report

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { build } from '../helpers/app.js'
-import { makeTriggered, withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
+import { makeTriggered, withKeptnFake, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { startKubernetesFake } from '../helpers/kubernetes-fake.js'
 
 // The bridge driven by Flux's own code: `flux-events` prints an event exactly as helm-controller /
@@ -89,7 +89,7 @@ async function bridge (t: Test, fake: KeptnFake, env: Record<string, string> = {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/hooks/flux`
   const triggered = makeTriggered({ ...podtato, ...data }, envelope)
-  const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(triggered) })
+  const pushed = await app.inject(pushTriggered(fake, triggered))
   t.equal(pushed.statusCode, 202, 'deployment.triggered accepted')
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   return { app, url, triggered }

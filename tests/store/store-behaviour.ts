@@ -57,6 +57,16 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.same(afterRetry?.attempts ?? [], [], 'a settled lease starts afresh')
   })
 
+  t.test('a commit hint (<chart>+<12 hex>, maybe a digest) finishes the deployment it names and excludes none', async t => {
+    const store = await makeStore(t)
+    await store.addTriggered(triggered('older', { commit: 'aaaaaaaaaaaa1111', receivedAt: 1000 }), 60 * minute, 1000)
+    await store.addTriggered(triggered('named', { commit: 'bbbbbbbbbbbb2222', receivedAt: 1500 }), 60 * minute, 1500)
+    t.match(await store.resolve(request({ commit: 'bbbbbbbbbbbb', commitIsHint: true })), { status: 'finished', triggeredId: 'named' }, 'the one it names, not the oldest')
+    t.match(await store.resolve(request({ deliveryId: 'd2', commit: 'cccccccccccc', commitIsHint: true })), { status: 'finished', triggeredId: 'older' }, 'another hint excludes nothing')
+    await store.addTriggered(triggered('third', { commit: 'dddddddddddd3333', receivedAt: 2000 }), 60 * minute, 2000)
+    t.same(await store.resolve(request({ deliveryId: 'd3', commit: 'cccccccccccc' })), { status: 'no-pending' }, 'a real commit that differs still excludes')
+  })
+
   t.test('a result finishes the oldest pending deployment and a retried delivery is a duplicate', async t => {
     const store = await makeStore(t)
     await store.addTriggered(triggered('old', { receivedAt: 1000 }), 60 * minute, 1000)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FluxEvent } from '../../../schemas/flux-event.js'
 import type { DeploymentResult, ObjectRef } from '../types.js'
 import { classify } from '../classify.js'
-import { commitFromRevision, versionsFromRevision } from '../versions.js'
+import { commitFromRevision, commitHintFromRevision, versionsFromRevision } from '../versions.js'
 
 /** Translates a Flux notification-controller event (v2 and older v2beta1 wording) into a DeploymentResult. */
 export function fromFluxEvent (event: FluxEvent, rawBody: Buffer | string): DeploymentResult {
@@ -13,6 +13,7 @@ export function fromFluxEvent (event: FluxEvent, rawBody: Buffer | string): Depl
   if (apiVersion) object.apiVersion = apiVersion
   if (uid) object.uid = uid
   const commit = commitFromRevision(revision) ?? commitFromRevision(metadata.originRevision)
+  const commitHint = commit ? undefined : commitHintFromRevision(revision, metadata)
   return {
     source: 'flux',
     object,
@@ -21,6 +22,7 @@ export function fromFluxEvent (event: FluxEvent, rawBody: Buffer | string): Depl
     message: event.message,
     versions: versionsFromRevision(revision, metadata),
     ...(commit ? { commit } : {}),
+    ...(commitHint ? { commitHint } : {}),
     ...(revision ? { revision } : {}),
     metadata,
     occurredAt: Date.parse(event.timestamp),

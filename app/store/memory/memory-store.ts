@@ -69,7 +69,7 @@ export function createMemoryStore (): Store {
         .filter(td => serviceKeyString(td) === key)
         // Ties in the same millisecond go by id, as in Redis' sorted set: both stores choose alike.
         .sort((a, b) => a.receivedAt - b.receivedAt || (a.triggeredId < b.triggeredId ? -1 : a.triggeredId > b.triggeredId ? 1 : 0))
-      const chosen = choosePending(candidates, req.versions, req.commit, req.strictVersions !== false)
+      const chosen = choosePending(candidates, req.versions, req.commit, req.strictVersions !== false, req.commitIsHint === true)
       if (chosen) {
         pending.delete(chosen.triggeredId)
         enqueue({ id: `finished:${chosen.triggeredId}`, kind: 'finished', pending: chosen, result: req.finished }, req.now)

@@ -117,7 +117,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
         k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
         k.sequence(req.key, trigger?.revision ?? ''), k.held(req.key),
-        req.now, req.dedupeTtlMs, JSON.stringify(req.finished), req.commit ?? '', triggerEntry, triggerId,
+        req.now, req.dedupeTtlMs, JSON.stringify(req.finished), (req.commitIsHint && req.commit ? '~' : '') + (req.commit ?? ''), triggerEntry, triggerId,
         req.retentionMs, recentLimit, req.strictVersions === false ? '0' : '1', heldEntry, holdMs, ...req.versions)
       if (status === 'finished') return { status, triggeredId: triggeredId!, keptnContext: keptnContext! }
       if (status === 'triggered') return { status, keptnContext: trigger!.keptnContext }

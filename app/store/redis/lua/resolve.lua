@@ -7,7 +7,8 @@
 -- KEYS[9] held results of the service, a sorted set scored by when each runs out
 -- (only written when ARGV[10] is not empty)
 -- ARGV[1] now  ARGV[2] delivery marker ttl (ms)  ARGV[3] FinishedResult JSON
--- ARGV[4] commit or ''  ARGV[5] trigger outbox entry JSON or ''  ARGV[6] trigger entry id
+-- ARGV[4] commit or '' (prefixed '~' when it may only match: it then never excludes)
+-- ARGV[5] trigger outbox entry JSON or ''  ARGV[6] trigger entry id
 -- ARGV[7] sequence marker ttl (ms)  ARGV[8] recent list length  ARGV[9] '1' when a known version
 -- that differs excludes a deployment, '0' when it only loses preference
 -- ARGV[10] held result JSON or '' (kept when no pending deployment is finished)  ARGV[11] its ttl (ms)
@@ -17,6 +18,8 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
   return {'duplicate'}
 end
 local commit = ARGV[4]
+local commitIsHint = string.sub(commit, 1, 1) == '~'
+if commitIsHint then commit = string.sub(commit, 2) end
 local versions = {}
 local strictVersions = ARGV[9] == '1'
 for i = 12, #ARGV do versions[ARGV[i]] = true end
@@ -85,8 +88,8 @@ while first <= #tids and not chosen and (canMatch or not fallback) do
         comparable = strictVersions or matched
       end
       if not matched and type(td.commit) == 'string' and commit ~= '' then
-        comparable = true
         matched = sameCommit(td.commit, commit)
+        comparable = matched or not commitIsHint
       end
       if matched then chosen, chosenJson = tid, json break end
       local unpushed = td.toGit == true and type(td.pushed) ~= 'string'

@@ -1,0 +1,92 @@
+import t from 'tap'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { build, logCapture } from '../helpers/app.js'
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { createRemote, helloRelease, tempDir } from '../core/gitops/fixture.js'
+
+// POST /events/keptn takes no credentials (Keptn's distributor sends none): a pushed event is a
+// hint, and only what Keptn itself lists as an open deployment.triggered is acted on.
+
+const redisUrl = await testRedisUrl()
+const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
+const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
+const env = (fake: KeptnFake, over: Record<string, string> = {}) =>
+  ({ REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over })
+const forge = (ev: unknown) => ({ method: 'POST' as const, url: '/events/keptn', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(ev) })
+
+withKeptnFake(t, 'a forged push (an id Keptn never issued) is ignored: no .started, nothing pending, counted', async (t, fake) => {
+  const log = logCapture()
+  const app = await build(t, { ...env(fake), LOG_LEVEL: 'warn' }, { logDestination: log.stream })
+  const forged = makeTriggered({ ...podtato, configurationChange: { values: { image: 'evil.example/backdoor:1' } } })
+  const res = await app.inject(forge(forged))
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { status: 'ignored', reason: /Keptn does not list this event/ })
+  t.equal((await app.inject('/api/v1/deployments')).json().pending.length, 0)
+  t.equal(ofType(fake, 'started').length, 0)
+  t.match((await app.inject('/metrics')).body, /kgb_triggered_received_total\{path="push",result="unconfirmed"\} 1/)
+  t.match(log.text(), /Keptn does not list as open/)
+})
+
+withKeptnFake(t, 'a push that changes a real event\'s service or image: only Keptn\'s copy counts', async (t, fake) => {
+  const app = await build(t, env(fake))
+  const real = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.2' } } })
+  fake.addTriggered(real)
+  const elsewhere = await app.inject(forge({ ...real, data: { ...real.data, service: 'payments' } }))
+  t.match(elsewhere.json(), { status: 'ignored' }, 'the same id for another service is not Keptn\'s event')
+  const otherImage = await app.inject(forge({ ...real, data: { ...real.data, configurationChange: { values: { image: 'evil.example/backdoor:1' } } } }))
+  t.equal(otherImage.statusCode, 202)
+  const pending = (await app.inject('/api/v1/deployments')).json().pending
+  t.match(pending, [{ triggeredId: real.id, image: 'ghcr.io/podtato-head/podtato-server:v0.3.2' }], 'stored as Keptn has it, not as pushed')
+})
+
+withKeptnFake(t, 'a replayed push of an event Keptn has since closed is ignored', async (t, fake) => {
+  const app = await build(t, env(fake, { RETENTION: '1s' }))
+  const real = makeTriggered(podtato)
+  t.equal((await app.inject(pushTriggered(fake, real))).statusCode, 202)
+  fake.removeTriggered(real.id)
+  await new Promise(resolve => setTimeout(resolve, 1100))
+  const replay = await app.inject(forge(real))
+  t.match(replay.json(), { status: 'ignored', reason: /Keptn does not list/ }, 'once the id is forgotten, Keptn decides, and it says closed')
+})
+
+withKeptnFake(t, 'Keptn unreachable: a push is answered 503 with Retry-After (the distributor retries), nothing taken on', async (t, fake) => {
+  const app = await build(t, env(fake))
+  const real = makeTriggered(podtato)
+  fake.addTriggered(real)
+  await fake.goDown()
+  const res = await app.inject(forge(real))
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['retry-after'], '5')
+  t.equal((await app.inject('/api/v1/deployments')).json().pending.length, 0)
+  await fake.comeBack()
+  t.equal((await app.inject(forge(real))).statusCode, 202, 'taken on once Keptn answers')
+})
+
+withKeptnFake(t, 'with Git targets, a forged push writes nothing to Git', async (t, fake) => {
+  const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
+  const dir = await tempDir(t)
+  const targets = join(dir, 'targets.yaml')
+  await writeFile(targets, `targets:
+  - project: podtato
+    stage: dev
+    service: helloservice
+    repo: ${remote.url}
+    branch: main
+    file: apps/{stage}/{service}.yaml
+    path: spec.values.image.tag
+    write: tag
+`)
+  const app = await build(t, env(fake, { GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work') }))
+  const before = await remote.count()
+  const forged = makeTriggered({ ...podtato, configurationChange: { values: { image: 'evil.example/backdoor:6.6.6' } } })
+  t.match((await app.inject(forge(forged))).json(), { status: 'ignored' })
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.equal(await remote.count(), before, 'no commit')
+  t.notMatch(await remote.show('apps/dev/helloservice.yaml'), /6\.6\.6/)
+})
+
+t.test('GIT_TARGETS without KEPTN_API_URL stops start-up: nothing could confirm a pushed event', async t => {
+  await t.rejects(build(t, { GIT_TARGETS: '/nonexistent.yaml' }), { message: /GIT_TARGETS: needs KEPTN_API_URL/ })
+})
