@@ -70,7 +70,7 @@ t.test('an attempt that may have landed is not resent before KEPTN_TIMEOUT, and 
   let answer: SendResult = { ok: false, retryable: true, message: 'timeout: Keptn did not answer within 5000 ms', uncertain: true }
   const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return answer }
   const asked: string[] = []
-  let holds: boolean | undefined = true
+  const holds: boolean | undefined = true
   const landed = async (entry: OutboxEntry) => { asked.push(entry.id); return holds }
   const deps = { store, send, landed, clock: () => now, logger, options, random: () => 1 }
 
