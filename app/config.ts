@@ -168,6 +168,7 @@ export function loadConfig (env: Env = process.env): Config {
     fluxHmacKeys: hmacKeys,
     fluxWebhookToken,
     argocdWebhookToken: r.secret('ARGOCD_WEBHOOK_TOKEN', 16),
+    statusToken: r.secret('STATUS_TOKEN', 16),
     redis,
     keyPrefix: r.str('KEY_PREFIX', 'kgb'),
     keptn: {

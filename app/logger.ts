@@ -6,7 +6,7 @@ const redactedHeaders = ['authorization', 'x-signature', 'x-token', 'cookie']
 /** Every configured secret, plus the password part of Redis URLs. */
 export function secretsOf (config: Config): string[] {
   const secrets = [
-    ...config.fluxHmacKeys, config.fluxWebhookToken, config.argocdWebhookToken, config.keptn.apiToken,
+    ...config.fluxHmacKeys, config.fluxWebhookToken, config.argocdWebhookToken, config.statusToken, config.keptn.apiToken,
     config.redis.password, config.redis.sentinelPassword, config.git.receiverToken
   ]
   if (config.redis.url) {

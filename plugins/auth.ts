@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { hmacKeyVariants, verifyBearer, verifySignature } from '../app/core/auth.js'
+import { hmacKeyVariants, verifyBearer, verifyBearerOrBasic, verifySignature } from '../app/core/auth.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,6 +9,8 @@ declare module 'fastify' {
       flux (request: FastifyRequest, rawBody: Buffer): boolean
       /** Checks ARGOCD_WEBHOOK_TOKEN; undefined when the Argo CD hook is disabled. */
       argocd (request: FastifyRequest): boolean | undefined
+      /** Checks STATUS_TOKEN (Bearer, or Basic with the token as password); true when it is not set. */
+      status (request: FastifyRequest): boolean
     }
   }
 }
@@ -16,7 +18,10 @@ declare module 'fastify' {
 const shortKeyBytes = 32
 
 export default fp(async (app) => {
-  const { fluxHmacKeys, fluxWebhookToken, argocdWebhookToken, production } = app.config
+  const { fluxHmacKeys, fluxWebhookToken, argocdWebhookToken, statusToken, production } = app.config
+  if (statusToken === undefined && production) {
+    app.log.warn('STATUS_TOKEN is not set: the status page and /api/v1/deployments show every pending deployment, image and Keptn context to anyone who can reach the port')
+  }
   const keys = fluxHmacKeys.map(key => Buffer.from(key, 'utf8'))
   const signingKeys = fluxHmacKeys.flatMap(hmacKeyVariants)
   if (keys.length === 0 && fluxWebhookToken === undefined) {
@@ -38,6 +43,9 @@ export default fp(async (app) => {
       if (keys.length > 0 && !verifySignature(rawBody, header(request, 'x-signature'), signingKeys)) return false
       if (fluxWebhookToken !== undefined && !verifyBearer(header(request, 'authorization'), fluxWebhookToken)) return false
       return true
+    },
+    status (request) {
+      return statusToken === undefined || verifyBearerOrBasic(header(request, 'authorization'), statusToken)
     },
     argocd (request) {
       if (argocdWebhookToken === undefined) return production ? undefined : true

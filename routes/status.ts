@@ -6,6 +6,13 @@ const listed = 500
 
 /** GET / (the status page) and GET /api/v1/deployments (the same facts as JSON). */
 export default async function statusRoutes (app: FastifyInstance) {
+  // STATUS_TOKEN guards both; a browser is asked for Basic credentials (any user, the token as password).
+  app.addHook('onRequest', async (request, reply) => {
+    if (app.auth.status(request)) return
+    await reply.code(401).header('www-authenticate', 'Basic realm="keptn-gitops-bridge", charset="UTF-8"')
+      .send({ statusCode: 401, error: 'Unauthorized', message: 'missing, malformed or wrong credentials', code: 'UNAUTHORIZED' })
+  })
+
   app.get('/api/v1/deployments', async () => await app.store.snapshot(listed))
 
   app.get('/', async (_request, reply) => {

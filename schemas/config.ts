@@ -12,6 +12,8 @@ export const Config = Type.Object({
   fluxHmacKeys: Type.Array(Type.String({ minLength: 1 })),
   fluxWebhookToken: Type.Optional(Type.String({ minLength: 16 })),
   argocdWebhookToken: Type.Optional(Type.String({ minLength: 16 })),
+  /** STATUS_TOKEN: guards GET / and GET /api/v1/deployments (Bearer, or Basic with it as password). */
+  statusToken: Type.Optional(Type.String({ minLength: 16 })),
   redis: Type.Object({
     url: Type.Optional(Type.String()),
     clusterNodes: Type.Optional(Type.Array(Type.String())),

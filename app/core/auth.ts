@@ -40,6 +40,18 @@ export function verifyBearer (header: string | undefined, token: string): boolea
   return timingSafeEqual(sha256(match[1]!), sha256(token))
 }
 
+/**
+ * True when the header carries the token as `Bearer <token>`, or as the password of Basic
+ * credentials (any user name), so a browser can log in to the status page.
+ */
+export function verifyBearerOrBasic (header: string | undefined, token: string): boolean {
+  const basic = header === undefined ? null : /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header.trim())
+  if (!basic) return verifyBearer(header, token)
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon >= 0 && timingSafeEqual(sha256(decoded.slice(colon + 1)), sha256(token))
+}
+
 export function signBody (body: Buffer | string, key: string, algorithm = 'sha256'): string {
   return `${algorithm}=${createHmac(algorithm, key).update(body).digest('hex')}`
 }

@@ -90,3 +90,33 @@ withKeptnFake(t, 'with Git targets, a forged push writes nothing to Git', async 
 t.test('GIT_TARGETS without KEPTN_API_URL stops start-up: nothing could confirm a pushed event', async t => {
   await t.rejects(build(t, { GIT_TARGETS: '/nonexistent.yaml' }), { message: /GIT_TARGETS: needs KEPTN_API_URL/ })
 })
+
+withKeptnFake(t, 'imagePattern bounds Git writes: an image outside it is never written and the deployment finishes errored, saying why', async (t, fake) => {
+  const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
+  const dir = await tempDir(t)
+  const targets = join(dir, 'targets.yaml')
+  await writeFile(targets, `targets:
+  - project: podtato
+    stage: dev
+    service: helloservice
+    repo: ${remote.url}
+    branch: main
+    file: apps/{stage}/{service}.yaml
+    path: spec.values.image.tag
+    write: tag
+    imagePattern: 'ghcr\\.io/podtato-head/podtato-server:v[0-9]+\\.[0-9]+\\.[0-9]+'
+`)
+  const app = await build(t, env(fake, { GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work') }))
+  const before = await remote.count()
+  // A real Keptn event (confirmed), but for an image the target does not allow.
+  const outside = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.2-evil@sha256:' + 'e'.repeat(64) } } })
+  t.equal((await app.inject(pushTriggered(fake, outside))).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: outside.id, data: { status: 'errored', result: 'fail', message: /does not match imagePattern .* of GIT_TARGETS targets\[0\]/ } })
+  t.equal(await remote.count(), before, 'nothing written')
+  const inside = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
+  t.equal((await app.inject(pushTriggered(fake, inside))).statusCode, 202)
+  const deadline = Date.now() + 15_000
+  while (await remote.count() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  t.match(await remote.show('apps/dev/helloservice.yaml'), /tag: "v0\.3\.3"/, 'a matching image is written')
+})

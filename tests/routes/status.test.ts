@@ -44,3 +44,28 @@ t.test('unknown routes are 404 with a reason', async t => {
   t.equal(res.statusCode, 404)
   t.match(res.json().message, /Route GET:\/nope not found/)
 })
+
+t.test('STATUS_TOKEN: the status page and the JSON API answer 401 without it; a browser can log in with Basic; probes stay open', async t => {
+  const token = 'status-token-0123456789abcdef'
+  const log = logCapture()
+  const app = await build(t, { STATUS_TOKEN: token, LOG_LEVEL: 'info' }, { logDestination: log.stream })
+  for (const url of ['/', '/api/v1/deployments']) {
+    const none = await app.inject(url)
+    t.equal(none.statusCode, 401, `${url} without credentials`)
+    t.match(none.headers['www-authenticate'], /^Basic realm="keptn-gitops-bridge"/, 'a browser asks for a password')
+    t.notMatch(none.body, /pending/)
+    t.equal((await app.inject({ url, headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).statusCode, 401, `${url} wrong bearer`)
+    t.equal((await app.inject({ url, headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } })).statusCode, 401, `${url} wrong password`)
+    t.equal((await app.inject({ url, headers: { authorization: `Basic ${Buffer.from(token).toString('base64')}` } })).statusCode, 401, `${url} token without a user: is not user:password`)
+    t.equal((await app.inject({ url, headers: { authorization: `Bearer ${token}` } })).statusCode, 200, `${url} bearer`)
+    t.equal((await app.inject({ url, headers: { authorization: `Basic ${Buffer.from(`anyone:${token}`).toString('base64')}` } })).statusCode, 200, `${url} basic`)
+  }
+  for (const url of ['/metrics', '/healthz', '/readyz']) t.equal((await app.inject(url)).statusCode, 200, `${url} stays open for Prometheus and the kubelet`)
+  t.notMatch(log.text(), new RegExp(token), 'the token is never logged')
+})
+
+t.test('NODE_ENV=production without STATUS_TOKEN warns at start-up', async t => {
+  const log = logCapture()
+  await build(t, { NODE_ENV: 'production', FLUX_HMAC_KEYS: 'a-production-key-0123456789abcdef0123', LOG_LEVEL: 'warn' }, { logDestination: log.stream })
+  t.match(log.text(), /STATUS_TOKEN is not set/)
+})

@@ -2,7 +2,7 @@ import type { Log as Logger } from '../log.js'
 import type { Store } from '../../store/store.js'
 import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
 import { createGitWriter, type GitWriteResult } from './git-writer.js'
-import { findTarget, type GitTarget, type ResolvedTarget } from './targets.js'
+import { findTarget, imageMatcher, type GitTarget, type ResolvedTarget } from './targets.js'
 
 export interface GitDeliveryDeps {
   targets: GitTarget[]
@@ -57,7 +57,14 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     // The claim lasts as long as this writer does, waiting in the queue for its clone included.
     const renew = setInterval(() => { store.renewGitWrite(td, leaseMs, clock()).catch(() => {}) }, leaseMs / 3)
     try {
-      await writeClaimed(target, td, seen.image)
+      // What the store holds (Keptn's copy), never what a caller passed along.
+      const image = td.image ?? seen.image
+      if (target.imagePattern !== undefined && !imageMatcher(target.imagePattern)(image)) {
+        logger.warn({ triggeredId: td.triggeredId, image, imagePattern: target.imagePattern }, 'image outside the target\'s imagePattern: not written to Git')
+        await finish(td, 'errored', `Not written to Git: the image ${image} does not match imagePattern ${target.imagePattern} of GIT_TARGETS targets[${target.index}]`)
+        return
+      }
+      await writeClaimed(target, td, image)
     } finally {
       clearInterval(renew)
     }

@@ -13,6 +13,11 @@ export interface ResolvedTarget extends ServiceKey {
   file: string
   path: string
   write: WriteMode
+  /**
+   * imagePattern: a regular expression the whole image reference must match before it is written
+   * (e.g. `ghcr\.io/podtato-head/podtato-server:v[0-9.]+`); absent = any image.
+   */
+  imagePattern?: string
   /** Position in the targets file, for messages. */
   index: number
 }
@@ -31,7 +36,7 @@ export class GitTargetsError extends Error {
   }
 }
 
-const keys = ['project', 'stage', 'service', 'repo', 'branch', 'file', 'path', 'write'] as const
+const keys = ['project', 'stage', 'service', 'repo', 'branch', 'file', 'path', 'write', 'imagePattern'] as const
 type Key = typeof keys[number]
 const placeholder = /\{([^}]*)\}/g
 
@@ -92,8 +97,16 @@ function checkTarget (f: Partial<Record<Key, string>>, index: number, line: numb
     file: f.file as string,
     path: f.path as string,
     write: (f.write || 'tag') as WriteMode,
+    ...(f.imagePattern ? { imagePattern: f.imagePattern } : {}),
     index,
     line
+  }
+  if (target.imagePattern !== undefined) {
+    try {
+      imageMatcher(target.imagePattern)
+    } catch (err) {
+      fail(`bad "imagePattern": ${(err as Error).message}`)
+    }
   }
   if (target.project === '*') fail('"project" must name one project ("*" is allowed for stage and service only)')
   if (target.write !== 'tag' && target.write !== 'image') fail(`bad "write": "${target.write}" (use "tag" or "image")`)
@@ -151,6 +164,13 @@ export function findTarget (targets: GitTarget[], key: ServiceKey): ResolvedTarg
     file: best.file.replace(placeholder, (_, name: string) => names[name] ?? ''),
     path: best.path,
     write: best.write,
+    ...(best.imagePattern ? { imagePattern: best.imagePattern } : {}),
     index: best.index
   }
+}
+
+/** The whole-image test for an imagePattern (anchored: a pattern never matches part of an image). */
+export function imageMatcher (pattern: string): (image: string) => boolean {
+  const re = new RegExp(`^(?:${pattern})$`, 'u')
+  return image => image.length <= 512 && re.test(image)
 }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { findTarget, loadGitTargets, parseGitTargets } from '../../../app/core/gitops/targets.js'
+import { findTarget, imageMatcher, loadGitTargets, parseGitTargets } from '../../../app/core/gitops/targets.js'
 import { tempDir } from './fixture.js'
 
 const good = `targets:
@@ -58,7 +58,8 @@ const broken: Array<[string, string, RegExp]> = [
   ['bad scheme', '  - {project: p, repo: "ftp://host/r.git", file: f.yaml, path: tag}\n', /unsupported repo scheme "ftp:"/],
   ['password in repo', '  - {project: p, repo: "https://u:secret@host/r.git", file: f.yaml, path: tag}\n', /must not carry a password/],
   ['unknown placeholder', '  - {project: p, repo: "file:///r", file: "{app}.yaml", path: tag}\n', /unknown placeholder "\{app\}"/],
-  ['file outside the repo', '  - {project: p, repo: "file:///r", file: ../x.yaml, path: tag}\n', /must be a path inside the repository/]
+  ['file outside the repo', '  - {project: p, repo: "file:///r", file: ../x.yaml, path: tag}\n', /must be a path inside the repository/],
+  ['an imagePattern that is no regular expression', '  - {project: p, repo: "file:///r", file: f.yaml, path: tag, imagePattern: "ghcr.io/(app"}\n', /bad "imagePattern": .*Unterminated group/]
 ]
 
 for (const [name, entry, message] of broken) {
@@ -79,4 +80,12 @@ t.test('loads a targets file from disk and reports a missing one', async t => {
   await writeFile(join(dir, 'targets.yaml'), good)
   t.equal((await loadGitTargets(join(dir, 'targets.yaml'))).length, 2)
   await t.rejects(loadGitTargets(join(dir, 'nope.yaml')), { code: 'GIT_TARGETS_INVALID', message: /nope\.yaml: cannot read the file/ })
+})
+
+t.test('imagePattern matches the whole image, never a part of it', async t => {
+  const allowed = imageMatcher('ghcr\\.io/acme/cart:v[0-9.]+')
+  t.ok(allowed('ghcr.io/acme/cart:v1.2.3'))
+  t.notOk(allowed('evil.example/ghcr.io/acme/cart:v1.2.3'), 'no prefix')
+  t.notOk(allowed('ghcr.io/acme/cart:v1.2.3-evil'), 'no suffix')
+  t.notOk(allowed('ghcr.io/acme/cart:v1' + '.1'.repeat(300)), 'absurd lengths are refused outright')
 })
