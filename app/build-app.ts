@@ -17,6 +17,7 @@ import fluxRoutes from '../routes/flux.js'
 import argocdRoutes from '../routes/argocd.js'
 import keptnRoutes from '../routes/keptn.js'
 import statusRoutes from '../routes/status.js'
+import pressurePlugin from '../plugins/pressure.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,6 +50,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   await app.register(configPlugin, { config })
   await app.register(shutdownPlugin)
+  await app.register(pressurePlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(keptnClientPlugin)
   await app.register(metricsPlugin)

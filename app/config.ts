@@ -197,6 +197,7 @@ export function loadConfig (env: Env = process.env): Config {
     maxEventAgeMs,
     maxClockSkewMs,
     versionMatch: r.str('VERSION_MATCH', 'strict') as Config['versionMatch'],
+    maxEventLoopDelayMs: r.duration('MAX_EVENT_LOOP_DELAY', '1s', { allowZero: true }),
     git: {
       targetsFile: r.raw('GIT_TARGETS'),
       workDir: r.str('GIT_WORKDIR', '/tmp/kgb-git'),

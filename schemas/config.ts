@@ -55,6 +55,8 @@ export const Config = Type.Object({
   maxEventAgeMs: Type.Integer({ minimum: 0 }),
   maxClockSkewMs: Type.Integer({ minimum: 0 }),
   versionMatch: Type.Union([Type.Literal('strict'), Type.Literal('prefer')]),
+  /** MAX_EVENT_LOOP_DELAY: past it the hooks answer 503 (0 = never). */
+  maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
   git: Type.Object({
     targetsFile: Type.Optional(Type.String()),
     workDir: Type.String(),
