@@ -71,7 +71,7 @@ withKeptnFake(t, 'services spread over every shard finish independently on both 
 withKeptnFake(t, 'Keptn answering 503 for a while on the cluster: each event delivered once', async (t, fake) => {
   const shared = env(fake)
   const [a, b] = [await build(t, shared), await build(t, shared)]
-  fake.respondWith(503, 6)
+  fake.respondWith(503, 6, '/v1/event')
   const triggered = makeTriggered(podtato)
   t.equal((await push(a, fake, triggered)).statusCode, 202)
   t.equal((await b.inject(fluxRequest(fluxEvent()))).statusCode, 202)

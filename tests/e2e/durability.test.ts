@@ -27,7 +27,7 @@ async function post (url: string, path: string, payload: string | Buffer, header
 
 withKeptnFake(t, 'Keptn answering 503 for a while, then recovering: each event delivered once', async (t, fake) => {
   const app = await build(t, env(fake, await testRedisUrl()))
-  fake.respondWith(503, 4)
+  fake.respondWith(503, 4, '/v1/event')
   const triggered = makeTriggered(podtato)
   await app.inject(pushTriggered(fake, triggered))
   await app.inject(fluxRequest(fluxEvent()))
@@ -41,7 +41,7 @@ withKeptnFake(t, 'Keptn answering 503 for a while, then recovering: each event d
 
 withKeptnFake(t, 'Keptn answering 400: dead-lettered with its message, not retried for ever', async (t, fake) => {
   const app = await build(t, env(fake, await testRedisUrl()))
-  fake.respondWith(400)
+  fake.respondWith(400, Infinity, '/v1/event')
   const triggered = makeTriggered(podtato)
   await app.inject(pushTriggered(fake, triggered))
   await fake.waitFor(f => f.requests.some(r => r.method === 'POST' && r.status === 400))
@@ -74,7 +74,7 @@ withKeptnFake(t, 'Redis stopped and started again: readiness flips, writes get 5
   const redis = await startRedisServer({ appendonly: true })
   t.teardown(() => redis.stop())
   const app = await build(t, env(fake, redis.url))
-  fake.respondWith(503)
+  fake.respondWith(503, Infinity, '/v1/event')
   const triggered = makeTriggered(podtato)
   const push = () => app.inject(pushTriggered(fake, triggered))
   t.equal((await push()).statusCode, 202)
@@ -156,17 +156,18 @@ withKeptnFake(t, 'a replica killed while it holds leased work: another takes it 
   t.equal(ofType(fake, 'started').length, 1, 'taken over, found in Keptn, not sent again')
 })
 
-withKeptnFake(t, 'a replica killed before its request reached Keptn: the survivor sends the event', async (t, fake) => {
+withKeptnFake(t, 'a replica killed while Keptn refused its request: the survivor sends the event', async (t, fake) => {
   const redis = await startRedisServer({ appendonly: true })
   t.teardown(() => redis.stop())
   const shared = { ...env(fake, redis.url), FLUX_HMAC_KEYS: hmacKey }
   const doomed = await startBridge(shared)
-  await fake.goDown()
+  fake.respondWith(503, Infinity, '/v1/event')
   const triggered = makeTriggered(podtato)
   fake.addTriggered(triggered)
-  await post(doomed.url, '/events/keptn', JSON.stringify(triggered), {})
+  t.equal((await post(doomed.url, '/events/keptn', JSON.stringify(triggered), {})).status, 202)
+  await fake.waitFor(f => f.requests.some(r => r.path === '/api/v1/event' && r.status === 503))
   await doomed.kill('SIGKILL')
-  await fake.comeBack()
+  fake.heal()
   const survivor = await startBridge(shared)
   t.teardown(() => survivor.kill())
   await fake.waitFor(f => ofType(f, 'started').length === 1, 15_000)

@@ -37,8 +37,11 @@ export interface KeptnFake {
   requests: Array<{ method: string, path: string, status: number }>
   addTriggered (ev: KeptnCloudEvent): void
   removeTriggered (id: string): void
-  /** Answer the next `times` requests (all of them until `heal()` when omitted) with `status`. */
-  respondWith (status: number, times?: number): void
+  /**
+   * Answer the next `times` requests (all of them until `heal()` when omitted) with `status`; with
+   * `onlyPath` (e.g. '/v1/event'), only requests to that API path fail.
+   */
+  respondWith (status: number, times?: number, onlyPath?: string): void
   heal (): void
   /** Stop listening and drop open connections: clients get connection refused. */
   goDown (): Promise<void>
@@ -113,6 +116,7 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
   const waiters = new Set<() => void>()
   let failStatus = 0
   let failTimes = 0
+  let failPath: string | undefined
   let delayMs = 0
   let port = 0
 
@@ -279,11 +283,11 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { size, text } = await readBody(req)
     if (delayMs > 0) await sleep(delayMs)
-    if (failTimes > 0) {
+    const url = new URL(req.url ?? '/', 'http://keptn.invalid')
+    if (failTimes > 0 && (failPath === undefined || url.pathname === BASE_PATH + failPath)) {
       failTimes--
       return answer(req, res, failStatus, { code: failStatus, message: `injected ${failStatus}` })
     }
-    const url = new URL(req.url ?? '/', 'http://keptn.invalid')
     if (req.headers['x-token'] !== token) return refuse(req, res, 401, 'missing or malformed API key', undefined)
     const path = url.pathname.startsWith(BASE_PATH + '/') ? url.pathname.slice(BASE_PATH.length) : ''
     const list = /^\/controlPlane\/v1\/event\/triggered\/([^/]+)$/.exec(path)
@@ -343,9 +347,10 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     removeTriggered (id) {
       for (let i = listing.length - 1; i >= 0; i--) if (listing[i]!.id === id) listing.splice(i, 1)
     },
-    respondWith (status, times = Infinity) {
+    respondWith (status, times = Infinity, onlyPath) {
       failStatus = status
       failTimes = times
+      failPath = onlyPath
     },
     heal () { failTimes = 0 },
     goDown: stopListening,
