@@ -119,7 +119,7 @@ const everything = {
   topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
   serviceAccount: { annotations: { 'example.com/role': 'x' } },
   service: { annotations: { 'example.com/s': 'y' } },
-  config: { triggerSequence: 'evaluation', keptnProjects: 'podtato,sockshop', versionMatch: 'prefer', earlyResultWindow: '2m', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
+  config: { triggerSequence: 'evaluation', keptnProjects: 'podtato,sockshop', versionMatch: 'prefer', earlyResultWindow: '2m', maxEventLoopDelay: '500ms', kubernetes: { apiUrl: 'https://k8s.example:6443', tokenFile: '/var/run/token', caFile: '/var/run/ca.crt' } },
   secret: { create: true, values: { FLUX_HMAC_KEYS: 'k1,k2', REDIS_URL: 'redis://redis:6379' } },
   redis: { urlFromSecret: false, sentinels: 's1:26379,s2:26379', sentinelName: 'mymaster', waitReplicas: 2, passwordFromSecret: true, tls: true, tlsCaSecret: 'redis-ca', tlsClientCertSecret: 'redis-client' },
   mapping: { rules: [{ match: { kind: 'HelmRelease', namespace: '{project}-{stage}', name: '{service}' } }] },
@@ -149,6 +149,18 @@ const valueSets: Record<string, Record<string, unknown>> = {
 /** A value set of valueSets, rendered under its name. */
 const renderSet = (name: string): Rendered => render(valueSets[name]!, { name })
 const defaults = renderSet('defaults')
+
+t.test('the NetworkPolicy is on by default and lets in exactly the senders, each a value', async t => {
+  const policy = byKind(defaults.documents, 'NetworkPolicy')[0]
+  t.ok(policy, 'rendered with the defaults')
+  const from = policy!.spec.ingress[0].from as Array<Record<string, any>>
+  t.same(from.map(peer => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? 'own namespace'),
+    ['flux-system', 'argocd', 'keptn', 'monitoring', 'own namespace'])
+  const without = render({ networkPolicy: { argocd: { namespace: '' }, prometheus: { namespace: 'obs', podLabels: { app: 'prom' } } } })
+  const peers = byKind(without.documents, 'NetworkPolicy')[0]!.spec.ingress[0].from as Array<Record<string, any>>
+  t.notOk(peers.some(peer => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'argocd'), 'an empty namespace leaves the sender out')
+  t.ok(peers.some(peer => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'obs' && peer.podSelector?.matchLabels?.app === 'prom'))
+})
 const plain = [...docsOf('deploy/manifests/keptn-gitops-bridge.yaml'), ...docsOf('deploy/manifests/secret.yaml')]
 
 t.test(`the pinned helm: ${HELM_VERSION}, assuming Kubernetes 1.36 without a cluster`, async t => {
@@ -227,8 +239,10 @@ t.test('the chart renders with every option switched on, and each option shows u
   t.same(policy.spec.ingress, [{
     ports: [{ port: 'http', protocol: 'TCP' }],
     from: [
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flux-system' } } },
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argocd' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flux-system' } }, podSelector: { matchLabels: { app: 'notification-controller' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argocd' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argocd-notifications-controller' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keptn' } }, podSelector: {} },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
       { podSelector: {} }
     ]
   }], 'only Flux, Argo CD and the release namespace (Keptn) reach the port')
@@ -245,7 +259,7 @@ t.test('chart guards: more than one replica needs a shared Redis; sentinels need
   t.notOk(kinds(single).includes('PodDisruptionBudget'), 'no PDB for one replica')
   t.notOk(containerOf(single.documents).env.some((e: Doc) => e.name === 'REDIS_URL'), 'one replica may use the memory store')
   t.same(kinds(renderSet('no ServiceMonitor, no PDB')).sort(),
-    ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount'].sort())
+    ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount'].sort())
 })
 
 t.test('optional settings: unset by default so the service\'s defaults hold; 0 is a value, not unset', async t => {
@@ -258,8 +272,8 @@ t.test('optional settings: unset by default so the service\'s defaults hold; 0 i
   t.equal(zero.get('REDIS_WAIT_REPLICAS')?.value, '0', 'waitReplicas 0 turns WAIT off (the default with sentinels is 1)')
 })
 
-t.test('chart defaults: 2 replicas, PDB on, ServiceMonitor off, no ConfigMap, no Secret', async t => {
-  t.same(kinds(defaults).sort(), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount'].sort())
+t.test('chart defaults: 2 replicas, PDB on, NetworkPolicy on, ServiceMonitor off, no ConfigMap, no Secret', async t => {
+  t.same(kinds(defaults).sort(), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'].sort())
   t.equal(deploymentOf(defaults.documents).spec.replicas, 2)
   const pdb = byKind(defaults.documents, 'PodDisruptionBudget')[0]!
   t.same(pdb.spec.selector.matchLabels, deploymentOf(defaults.documents).spec.selector.matchLabels, 'the PDB selects the pods')
