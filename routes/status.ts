@@ -3,6 +3,7 @@ import { renderStatusPage } from '../app/core/status-page.js'
 import { version } from '../app/version.js'
 
 const listed = 500
+const maxListed = 1000
 
 /** GET / (the status page) and GET /api/v1/deployments (the same facts as JSON). */
 export default async function statusRoutes (app: FastifyInstance) {
@@ -13,7 +14,12 @@ export default async function statusRoutes (app: FastifyInstance) {
       .send({ statusCode: 401, error: 'Unauthorized', message: 'missing, malformed or wrong credentials', code: 'UNAUTHORIZED' })
   })
 
-  app.get('/api/v1/deployments', async () => await app.store.snapshot(listed))
+  // ?limit=N (1-1000, default 500): the newest N dead letters and the N pending deployments due first.
+  app.get('/api/v1/deployments', async (request) => {
+    const asked = Number((request.query as { limit?: unknown } | undefined)?.limit)
+    const limit = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, maxListed) : listed
+    return await app.store.snapshot(limit)
+  })
 
   app.get('/', async (_request, reply) => {
     const snapshot = await app.store.snapshot(listed)

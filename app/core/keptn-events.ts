@@ -11,6 +11,10 @@ export const KEPTN_SPEC_VERSION = '0.2.4'
 
 // Keptn rejects bodies over 64 KiB; stay well clear of it so labels and the envelope have room.
 export const MAX_EVENT_BYTES = 48 * 1024
+/** Labels of a triggered event the bridge takes on (JSON bytes); they travel in every event it sends. */
+export const MAX_LABEL_BYTES = 16 * 1024
+/** An image reference longer than this is no image (OCI names and tags stay far below). */
+export const MAX_IMAGE_LENGTH = 1024
 
 // Fixed namespace for UUID v5 event ids: the same outbox entry always gets the same event id.
 const ID_NAMESPACE = Buffer.from('6f1c7a52d0e34c1b9a1e5b2f8c4d7e90', 'hex')
@@ -146,8 +150,13 @@ export function triggeredFromCloudEvent (ev: unknown, now: number, deadlineMs: n
   if (dataError) return { ok: false, reason: `data.${fieldOf(dataError.path)}: ${dataError.message}` }
   const data = event.data as DeploymentTriggeredData
   const labels = data.labels ?? undefined
+  // Labels go into every event the bridge sends for this deployment, and Keptn refuses events over
+  // 64 KiB: refuse at intake what could only end as a dead letter (and bound what is stored).
+  const labelBytes = labels ? Buffer.byteLength(JSON.stringify(labels)) : 0
+  if (labelBytes > MAX_LABEL_BYTES) return { ok: false, reason: `data.labels: ${labelBytes} bytes, over ${MAX_LABEL_BYTES} (they are sent back to Keptn in every event, and Keptn refuses events over 64 KiB)` }
   const rawImage = data.configurationChange?.values?.['image']
   const image = typeof rawImage === 'string' && rawImage !== '' ? rawImage : undefined
+  if (image !== undefined && image.length > MAX_IMAGE_LENGTH) return { ok: false, reason: `data.configurationChange.values.image: ${image.length} characters, over ${MAX_IMAGE_LENGTH}` }
   const version = (image && imageTag(image)) ?? labels?.['version'] ?? labels?.['tag']
   // `gitcommitid` is Keptn's configuration-repo commit (shipyard-controller sets it on every
   // triggered event): it says nothing about the GitOps repo. An expected GitOps commit comes only

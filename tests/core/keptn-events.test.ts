@@ -201,3 +201,16 @@ t.test('takes what Keptn\'s Go models write: nulls, empty status fields, earlier
   const nullBlocks = triggeredFromCloudEvent(makeTriggered({ configurationChange: null, deployment: null }), 0, 1)
   t.ok(nullBlocks.ok, 'null blocks are as good as absent ones')
 })
+
+t.test('refuses at intake what Keptn would refuse later: oversized labels or image, huge ids', async t => {
+  const reason = (ev: unknown) => {
+    const parsed = triggeredFromCloudEvent(ev, 0, 1)
+    return parsed.ok ? 'accepted' : parsed.reason
+  }
+  const big = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`l${i}`, 'x'.repeat(1000)]))
+  t.match(reason(makeTriggered({ labels: big })), /^data\.labels: \d+ bytes, over 16384 .*64 KiB/)
+  t.equal(reason(makeTriggered({ labels: { team: 'carts', note: 'x'.repeat(8000) } })), 'accepted', 'ordinary labels pass')
+  t.match(reason(makeTriggered({ configurationChange: { values: { image: 'ghcr.io/app:' + 'v'.repeat(2000) } } })), /^data\.configurationChange\.values\.image: 2012 characters, over 1024/)
+  t.match(reason(makeTriggered({}, { id: 'x'.repeat(300) })), /^id/)
+  t.match(reason(makeTriggered({}, { shkeptncontext: 'c'.repeat(300) })), /^shkeptncontext/)
+})

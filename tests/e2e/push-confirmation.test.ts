@@ -120,3 +120,13 @@ withKeptnFake(t, 'imagePattern bounds Git writes: an image outside it is never w
   while (await remote.count() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
   t.match(await remote.show('apps/dev/helloservice.yaml'), /tag: "v0\.3\.3"/, 'a matching image is written')
 })
+
+withKeptnFake(t, 'oversized labels are refused at intake with a 400 saying why, before Keptn is even asked', async (t, fake) => {
+  const app = await build(t, env(fake))
+  const huge = makeTriggered({ ...podtato, labels: { blob: 'x'.repeat(900 * 1024) } })
+  const res = await app.inject(pushTriggered(fake, huge))
+  t.equal(res.statusCode, 400)
+  t.match(res.json().message, /data\.labels: \d+ bytes, over 16384/)
+  t.notOk(fake.requests.some(r => r.method === 'GET'), 'not confirmed: refused first')
+  t.equal((await app.inject('/api/v1/deployments')).json().pending.length, 0)
+})

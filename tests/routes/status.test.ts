@@ -69,3 +69,15 @@ t.test('NODE_ENV=production without STATUS_TOKEN warns at start-up', async t => 
   await build(t, { NODE_ENV: 'production', FLUX_HMAC_KEYS: 'a-production-key-0123456789abcdef0123', LOG_LEVEL: 'warn' }, { logDestination: log.stream })
   t.match(log.text(), /STATUS_TOKEN is not set/)
 })
+
+t.test('GET /api/v1/deployments pages: ?limit=N returns at most N pending deployments', async t => {
+  const app = await build(t)
+  for (let i = 0; i < 5; i++) {
+    const ev = makeTriggered({ project: 'podtato', stage: 'dev', service: `svc-${i}` })
+    await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  }
+  const page = (await app.inject('/api/v1/deployments?limit=2')).json()
+  t.equal(page.pending.length, 2)
+  t.equal(page.pendingCount, 5, 'the count says how many there are')
+  t.equal((await app.inject('/api/v1/deployments?limit=nonsense')).json().pending.length, 5, 'a bad limit falls back to the default')
+})

@@ -243,9 +243,11 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     const leased = await store.lease(1000, minute, count)
     t.equal(leased.length, count)
     for (const [i, entry] of leased.entries()) await store.deadLetter(entry, [{ at: 2000 + i, status: 401, message: 'unauthorized' }], 2000 + i)
-    const dead = (await store.snapshot(0)).deadLetters
+    const dead = (await store.snapshot(2 * deadLetterLimit)).deadLetters
     t.equal(dead.length, deadLetterLimit)
     t.equal(dead.at(-1)!.deadAt, 2003, 'the three oldest are gone')
+    const page = (await store.snapshot(5)).deadLetters
+    t.same(page.map(d => d.deadAt), [2000 + count - 1, 2000 + count - 2, 2000 + count - 3, 2000 + count - 4, 2000 + count - 5], 'a snapshot reads only the newest it shows')
   })
 
   t.test('deadlines finish each expired deployment once', async t => {

@@ -173,7 +173,7 @@ export function createMemoryStore (): Store {
         pending: all.slice(0, limit),
         pendingCount: all.length,
         recent: recent.map(toRecent),
-        deadLetters: [...dead.values()].sort((a, b) => b.deadAt - a.deadAt),
+        deadLetters: [...dead.values()].sort((a, b) => b.deadAt - a.deadAt).slice(0, limit),
         outboxDepth: outbox.size
       }
     },

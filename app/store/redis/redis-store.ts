@@ -197,11 +197,13 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     async snapshot (limit): Promise<StoreSnapshot> {
       const parts = await perShard(async k => {
         const ids = limit > 0 ? await redis.zrange(k.deadlines, 0, String(limit - 1)) : []
+        // The newest dead letters only, through their time index: never every one of them.
+        const deadIds = limit > 0 ? await redis.zrevrange(k.deadAt, 0, limit - 1) : []
         const [pending, count, recent, dead, depth] = await Promise.all([
           ids.length ? redis.hmget(k.pendingData, ...ids) : [],
           redis.hlen(k.pendingData),
           redis.lrange(k.recent, 0, recentLimit - 1),
-          redis.hvals(k.dead),
+          deadIds.length ? redis.hmget(k.dead, ...deadIds) : [],
           redis.hlen(k.outbox)
         ])
         return { pending, count, recent, dead, depth }
@@ -211,7 +213,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
         pending: parse<TriggeredDeployment>(parts.flatMap(p => p.pending)).sort((a, b) => a.deadline - b.deadline).slice(0, limit),
         pendingCount: parts.reduce((sum, p) => sum + p.count, 0),
         recent: parse<OutboxEntry>(parts.flatMap(p => p.recent)).map(toRecent).sort((a, b) => b.at - a.at).slice(0, recentLimit),
-        deadLetters: parse<StoreSnapshot['deadLetters'][number]>(parts.flatMap(p => p.dead)).sort((a, b) => b.deadAt - a.deadAt),
+        deadLetters: parse<StoreSnapshot['deadLetters'][number]>(parts.flatMap(p => p.dead)).sort((a, b) => b.deadAt - a.deadAt).slice(0, limit),
         outboxDepth: parts.reduce((sum, p) => sum + p.depth, 0)
       }
     },
