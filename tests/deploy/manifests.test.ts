@@ -7,34 +7,15 @@
 // renders it, decodes every object strictly into the upstream Go types, and checks that
 // deploy/manifests/keptn-gitops-bridge.yaml is a fresh render (deploy/manifests/generate.sh).
 import t, { type Test } from 'tap'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { byKind, checkDeployment, checkRbac, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, type Doc } from './helpers/deploy.js'
+import { byKind, checkDeployment, checkRbac, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, type Doc } from './helpers/deploy.js'
 import { parseMappingRules } from '../../app/core/mapping/mapping-file.js'
 import { parseGitTargets } from '../../app/core/gitops/targets.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const deploy = join(root, 'deploy')
 const chartDir = join(deploy, 'chart', 'keptn-gitops-bridge')
 const demo = join(deploy, 'demo')
-const read = (path: string) => readFileSync(join(root, path), 'utf8')
-const docsOf = (path: string): Doc[] => parseAllDocuments(read(path), path)
-const one = (path: string): Doc => {
-  const docs = docsOf(path)
-  if (docs.length !== 1) throw new Error(`${path}: expected one document, found ${docs.length}`)
-  return docs[0]!
-}
-
-function walk (dir: string): string[] {
-  return readdirSync(dir).sort().flatMap(name => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : [path]
-  })
-}
-
-const chartDirs = walk(deploy).filter(p => p.endsWith('/Chart.yaml')).map(dirname)
 const isTemplate = (path: string) => chartDirs.some(c => path.startsWith(join(c, 'templates') + '/'))
 const yamlFiles = walk(deploy).filter(p => /\.ya?ml$/.test(p) && !isTemplate(p)).map(p => relative(root, p))
 

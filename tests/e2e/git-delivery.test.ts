@@ -8,7 +8,7 @@ import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
-import { createRemote, helloRelease, tempDir } from '../core/gitops/fixture.js'
+import { createRemote, helloRelease, tempDir, writeTargets } from '../core/gitops/fixture.js'
 
 // Keptn-driven delivery through Git: Keptn asks, the bridge writes Git, Flux deploys, Keptn hears back.
 
@@ -19,17 +19,7 @@ const file = 'apps/dev/helloservice.yaml'
 async function setup (t: Parameters<typeof build>[0], fake: KeptnFake, repoUrl?: string, opts: Parameters<typeof build>[2] = {}) {
   const remote = await createRemote(t, { [file]: helloRelease })
   const dir = await tempDir(t)
-  const targets = join(dir, 'targets.yaml')
-  await writeFile(targets, `targets:
-  - project: podtato
-    stage: dev
-    service: helloservice
-    repo: ${repoUrl ?? remote.url}
-    branch: main
-    file: apps/{stage}/{service}.yaml
-    path: spec.values.image.tag
-    write: tag
-`)
+  const targets = await writeTargets(dir, repoUrl ?? remote.url)
   const app = await build(t, {
     REDIS_URL: redisUrl,
     KEY_PREFIX: uniquePrefix(),

@@ -1,10 +1,9 @@
 import t from 'tap'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build, logCapture } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
-import { createRemote, helloRelease, tempDir } from '../core/gitops/fixture.js'
+import { createRemote, helloRelease, tempDir, writeTargets } from '../core/gitops/fixture.js'
 
 // POST /events/keptn takes no credentials (Keptn's distributor sends none): a pushed event is a
 // hint, and only what Keptn itself lists as an open deployment.triggered is acted on.
@@ -67,17 +66,7 @@ withKeptnFake(t, 'Keptn unreachable: a push is answered 503 with Retry-After (th
 withKeptnFake(t, 'with Git targets, a forged push writes nothing to Git', async (t, fake) => {
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
   const dir = await tempDir(t)
-  const targets = join(dir, 'targets.yaml')
-  await writeFile(targets, `targets:
-  - project: podtato
-    stage: dev
-    service: helloservice
-    repo: ${remote.url}
-    branch: main
-    file: apps/{stage}/{service}.yaml
-    path: spec.values.image.tag
-    write: tag
-`)
+  const targets = await writeTargets(dir, remote.url)
   const app = await build(t, env(fake, { GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work') }))
   const before = await remote.count()
   const forged = makeTriggered({ ...podtato, configurationChange: { values: { image: 'evil.example/backdoor:6.6.6' } } })
@@ -94,18 +83,7 @@ t.test('GIT_TARGETS without KEPTN_API_URL stops start-up: nothing could confirm 
 withKeptnFake(t, 'imagePattern bounds Git writes: an image outside it is never written and the deployment finishes errored, saying why', async (t, fake) => {
   const remote = await createRemote(t, { 'apps/dev/helloservice.yaml': helloRelease })
   const dir = await tempDir(t)
-  const targets = join(dir, 'targets.yaml')
-  await writeFile(targets, `targets:
-  - project: podtato
-    stage: dev
-    service: helloservice
-    repo: ${remote.url}
-    branch: main
-    file: apps/{stage}/{service}.yaml
-    path: spec.values.image.tag
-    write: tag
-    imagePattern: 'ghcr\\.io/podtato-head/podtato-server:v[0-9]+\\.[0-9]+\\.[0-9]+'
-`)
+  const targets = await writeTargets(dir, remote.url, "    imagePattern: 'ghcr\\.io/podtato-head/podtato-server:v[0-9]+\\.[0-9]+\\.[0-9]+'\n")
   const app = await build(t, env(fake, { GIT_TARGETS: targets, GIT_WORKDIR: join(dir, 'work') }))
   const before = await remote.count()
   // A real Keptn event (confirmed), but for an image the target does not allow.

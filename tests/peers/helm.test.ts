@@ -11,16 +11,13 @@
 // What needs no rendering stays in tests/deploy/manifests.test.ts (npm test, no Go).
 import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { byKind, checkDeployment, checkRbac, checkRules, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, type Doc } from '../deploy/helpers/deploy.js'
+import { join, relative } from 'node:path'
+import { byKind, checkDeployment, checkRbac, checkRules, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, type Doc } from '../deploy/helpers/deploy.js'
 import { parseMappingRules } from '../../app/core/mapping/mapping-file.js'
 import { parseGitTargets } from '../../app/core/gitops/targets.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const deploy = join(root, 'deploy')
 const chartDir = join(deploy, 'chart', 'keptn-gitops-bridge')
 const demo = join(deploy, 'demo')
 const helm = join(root, 'tests/peers/.bin/helm')
@@ -29,20 +26,6 @@ const HELM_VERSION = 'v3.21.4'
 for (const bin of [helm, kubeDecode]) {
   if (!existsSync(bin)) throw new Error(`${relative(root, bin)} is missing: run bash tests/peers/helm/build.sh`)
 }
-const read = (path: string) => readFileSync(join(root, path), 'utf8')
-const docsOf = (path: string): Doc[] => parseAllDocuments(read(path), path)
-const one = (path: string): Doc => {
-  const docs = docsOf(path)
-  if (docs.length !== 1) throw new Error(`${path}: expected one document, found ${docs.length}`)
-  return docs[0]!
-}
-function walk (dir: string): string[] {
-  return readdirSync(dir).sort().flatMap(name => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : [path]
-  })
-}
-const chartDirs = walk(deploy).filter(p => p.endsWith('/Chart.yaml')).map(dirname)
 
 const work = mkdtempSync(join(tmpdir(), 'kgb-helm-test-'))
 t.teardown(() => rmSync(work, { recursive: true, force: true }))

@@ -174,3 +174,19 @@ export async function serveGitHttp (t: Teardown, root: string, expectedAuth: str
   t.teardown(close)
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations, close }
 }
+
+/** A GIT_TARGETS file for podtato/dev/helloservice writing the tag at spec.values.image.tag of apps/dev/helloservice.yaml. */
+export async function writeTargets (dir: string, repoUrl: string, extra = ''): Promise<string> {
+  const targets = join(dir, 'targets.yaml')
+  await writeFile(targets, `targets:
+  - project: podtato
+    stage: dev
+    service: helloservice
+    repo: ${repoUrl}
+    branch: main
+    file: apps/{stage}/{service}.yaml
+    path: spec.values.image.tag
+    write: tag
+${extra}`)
+  return targets
+}

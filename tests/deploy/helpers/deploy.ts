@@ -2,6 +2,9 @@
 // (real helm, `npm run test:peers`) share: reading the YAML of deploy/, and the checks every
 // rendering of the chart must pass, whether committed (deploy/manifests) or fresh from helm.
 import type { Test } from 'tap'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseAllDocuments as yamlAll } from 'yaml'
 
 /** A parsed Kubernetes object (loosely typed: tests walk into it freely). */
@@ -110,3 +113,24 @@ export function checkRules (t: Test, role: Doc) {
 export function envNames (docs: Doc[]): string[] {
   return byKind(docs, 'Deployment').flatMap(d => d.spec.template.spec.containers.flatMap((c: Doc) => c.env.map((e: Doc) => e.name as string)))
 }
+
+/** The repository root and its deploy/ folder. */
+export const root = fileURLToPath(new URL('../../../', import.meta.url))
+export const deploy = join(root, 'deploy')
+export const read = (path: string) => readFileSync(join(root, path), 'utf8')
+export const docsOf = (path: string): Doc[] => parseAllDocuments(read(path), path)
+export const one = (path: string): Doc => {
+  const docs = docsOf(path)
+  if (docs.length !== 1) throw new Error(`${path}: expected one document, found ${docs.length}`)
+  return docs[0]!
+}
+
+export function walk (dir: string): string[] {
+  return readdirSync(dir).sort().flatMap(name => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? walk(path) : [path]
+  })
+}
+
+/** Every Helm chart under deploy/ (its folder). */
+export const chartDirs = walk(deploy).filter(p => p.endsWith('/Chart.yaml')).map(dirname)
