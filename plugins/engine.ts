@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { dedupeWindowMs } from '../app/config.js'
 import { createEngine, type Engine } from '../app/core/engine.js'
 import { buildCloudEvent } from '../app/core/keptn-events.js'
-import { deliveryRound } from '../app/core/outbox.js'
+import { deliveryRound, type InFlight } from '../app/core/outbox.js'
 import { expireDue } from '../app/core/deadlines.js'
 import { startWorker, type Worker } from '../app/core/worker.js'
 import { startUniformRegistration } from '../app/core/uniform-registration.js'
@@ -29,6 +29,8 @@ export default fp(async (app) => {
   const workers: Worker[] = []
   const stops: Array<() => Promise<void>> = [resolvers.close]
   let delivery: Worker<number> | undefined
+  // Deliveries left to finish in the background by a round that did not wait for a slow Keptn.
+  const inFlight: InFlight = { jobs: new Set(), slowAfterMs: 250, max: 64 }
   // Work queued here wakes the delivery worker for its shard only; the full sweep stays on the timer.
   const wake = (key: ServiceKey) => delivery?.wake(store.shardOf(key))
 
@@ -87,7 +89,7 @@ export default fp(async (app) => {
         batch: 16
       }
     }
-    delivery = startWorker('delivery', shards => deliveryRound(deliveryDeps, shards), config.delivery.pollIntervalMs, app.log)
+    delivery = startWorker('delivery', shards => deliveryRound(deliveryDeps, shards, inFlight), config.delivery.pollIntervalMs, app.log)
     workers.push(delivery)
     const deadlineEvery = Math.min(5000, Math.max(50, Math.floor(config.deploymentTimeoutMs / 10)))
     workers.push(startWorker('deadlines', () => expireDue({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }), deadlineEvery, app.log))
@@ -117,6 +119,7 @@ export default fp(async (app) => {
 
   app.addHook('preClose', async () => {
     await Promise.all(workers.map(w => w.stop()))
+    await Promise.all(inFlight.jobs)
     await Promise.all(stops.map(stop => stop()))
     await git?.close()
   })

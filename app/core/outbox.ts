@@ -107,12 +107,43 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
   logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')
 }
 
-async function deliverLeased (deps: DeliveryDeps, shards?: Iterable<number>): Promise<OutboxEntry[]> {
+/**
+ * Deliveries still running in the background: a slow one (Keptn answering late, up to
+ * KEPTN_TIMEOUT) must not hold back every other entry. Its entry stays leased meanwhile, so no
+ * other round or replica sends it.
+ */
+export interface InFlight {
+  jobs: Set<Promise<void>>
+  /** How long a round waits for its deliveries before it lets them finish in the background. */
+  slowAfterMs: number
+  /** At most this many deliveries run at once; a round waits for room first. */
+  max: number
+}
+
+async function deliverLeased (deps: DeliveryDeps, shards?: Iterable<number>, inFlight?: InFlight): Promise<{ entries: OutboxEntry[], done: boolean }> {
+  if (inFlight) while (inFlight.jobs.size >= inFlight.max) await Promise.race(inFlight.jobs)
   // Wall time: an ack that has not landed when the lease runs out loses the entry to another replica.
   const leaseEnd = Date.now() + deps.options.leaseMs
-  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, deps.options.batch, shards)
-  await Promise.all(entries.map(entry => deliverOne(deps, entry, leaseEnd)))
-  return entries
+  const room = inFlight ? Math.min(deps.options.batch, inFlight.max - inFlight.jobs.size) : deps.options.batch
+  const entries = await deps.store.lease(deps.clock(), deps.options.leaseMs, room, shards)
+  if (!inFlight) {
+    await Promise.all(entries.map(entry => deliverOne(deps, entry, leaseEnd)))
+    return { entries, done: true }
+  }
+  const jobs = entries.map(entry => {
+    const job: Promise<void> = deliverOne(deps, entry, leaseEnd)
+      .catch((err: Error) => { deps.logger.warn({ entry: entry.id, err: err.message }, 'a delivery failed; the entry is sent again after its lease') })
+      .finally(() => inFlight.jobs.delete(job))
+    inFlight.jobs.add(job)
+    return job
+  })
+  let timer: NodeJS.Timeout | undefined
+  const done = await Promise.race([
+    Promise.all(jobs).then(() => true),
+    new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), inFlight.slowAfterMs) })
+  ])
+  clearTimeout(timer)
+  return { entries, done }
 }
 
 /**
@@ -120,17 +151,18 @@ async function deliverLeased (deps: DeliveryDeps, shards?: Iterable<number>): Pr
  * each entry. Returns how many were leased.
  */
 export async function deliverDue (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
-  return (await deliverLeased(deps, shards)).length
+  return (await deliverLeased(deps, shards)).entries.length
 }
 
 /**
  * The delivery worker's round: like deliverDue, but it reports work (a number above 0) only when
  * more may be due at once, so the worker does not lease again just to find nothing. That is when
- * a shard may have hit the batch limit (fewer than `batch` leased in all means none did) or a
- * delivered `.started` released the `.finished` waiting behind it. Anything else due later
- * (retries, other replicas' expired leases) is found by the timer's full round.
+ * a shard may have hit the batch limit (fewer than `batch` leased in all means none did), a
+ * delivered `.started` released the `.finished` waiting behind it, or (with `inFlight`) a slow
+ * delivery was left to finish in the background while the rest of the outbox goes on. Anything
+ * else due later (retries, other replicas' expired leases) is found by the timer's full round.
  */
-export async function deliveryRound (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
-  const entries = await deliverLeased(deps, shards)
-  return entries.length >= deps.options.batch || entries.some(entry => entry.kind === 'started') ? entries.length : 0
+export async function deliveryRound (deps: DeliveryDeps, shards?: Iterable<number>, inFlight?: InFlight): Promise<number> {
+  const { entries, done } = await deliverLeased(deps, shards, inFlight)
+  return entries.length >= deps.options.batch || entries.some(entry => entry.kind === 'started') || !done ? entries.length : 0
 }

@@ -125,3 +125,29 @@ t.test('a refused connection never landed: retried on the normal backoff, Keptn 
   t.equal(asked, 0)
   t.same(sent, ['started:a', 'started:a'])
 })
+
+t.test('a slow request does not hold the rest of the outbox back; it finishes in the background, sent once', async t => {
+  const store = createMemoryStore()
+  for (const id of ['slow', 'b', 'c']) await store.addTriggered({ ...triggered, triggeredId: id }, 60_000, 0)
+  const sent: Array<{ id: string, at: number }> = []
+  let release: () => void = () => {}
+  const slowAnswer = new Promise<void>(resolve => { release = resolve })
+  const send = async (entry: OutboxEntry): Promise<SendResult> => {
+    if (entry.id === 'started:slow') await slowAnswer
+    sent.push({ id: entry.id, at: Date.now() })
+    return { ok: true, status: 200 }
+  }
+  const inFlight = { jobs: new Set<Promise<void>>(), slowAfterMs: 50, max: 8 }
+  const deps = { store, send, clock: () => 0, logger, options: { ...options, batch: 1 } }
+  const start = Date.now()
+  // One entry per round: the slow one first (oldest), then the others, each round not waiting for it.
+  for (let round = 0; round < 3; round++) await deliveryRound(deps, undefined, inFlight)
+  t.same(sent.map(s => s.id).sort(), ['started:b', 'started:c'], 'the others were delivered while the slow one waits')
+  t.ok(Date.now() - start < 2000, 'well before the slow answer')
+  t.equal(inFlight.jobs.size, 1, 'the slow one is still in flight')
+  t.equal(await deliveryRound(deps, undefined, inFlight), 0, 'and it is not leased a second time')
+  release()
+  await Promise.all(inFlight.jobs)
+  t.same(sent.map(s => s.id).sort(), ['started:b', 'started:c', 'started:slow'])
+  t.same(await store.counts(), { pending: 3, outbox: 0 }, 'all settled')
+})

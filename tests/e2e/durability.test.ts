@@ -198,3 +198,17 @@ withKeptnFake(t, 'SIGTERM: finishes the request in flight, stops accepting, exit
   await res.body.dump()
   t.equal(await bridge.exited, 0)
 })
+
+withKeptnFake(t, 'a slow Keptn (it stores each event but answers after KEPTN_TIMEOUT): every event lands once, none is resent blind', async (t, fake) => {
+  const app = await build(t, env(fake, await testRedisUrl()))
+  fake.answerLate(1500)
+  const deployments = Array.from({ length: 6 }, (_, i) => makeTriggered({ ...podtato, service: `svc-${i}` }))
+  for (const ev of deployments) t.equal((await app.inject(pushTriggered(fake, ev))).statusCode, 202)
+  await fake.waitFor(f => ofType(f, 'started').length === deployments.length)
+  // Past the timeout each attempt is uncertain: the bridge waits KEPTN_TIMEOUT, asks Keptn, finds it.
+  await fake.waitFor(f => f.requests.filter(r => r.path.startsWith('/api/controlPlane/v1/sequence-execution')).length >= deployments.length, 15_000)
+  fake.answerLate(0)
+  await sleep(500)
+  t.equal(ofType(fake, 'started').length, deployments.length, 'one .started each, not one per attempt')
+  t.same(fake.violations, [])
+})
