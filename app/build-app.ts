@@ -18,6 +18,7 @@ import argocdRoutes from '../routes/argocd.js'
 import keptnRoutes from '../routes/keptn.js'
 import statusRoutes from '../routes/status.js'
 import pressurePlugin from '../plugins/pressure.js'
+import tlsPlugin, { readServerTls } from '../plugins/tls.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,7 +36,9 @@ export interface BuildOptions {
 }
 
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  // HTTPS on PORT with TLS_CERT_FILE/TLS_KEY_FILE (plugins/tls.ts reloads renewed files).
   const app = Fastify({
+    ...(config.tls ? { https: readServerTls(config.tls) } : {}),
     loggerInstance: createLogger(config, opts.logDestination) as FastifyBaseLogger,
     genReqId: request => {
       const given = request.headers['x-request-id']
@@ -51,6 +54,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(configPlugin, { config })
   await app.register(shutdownPlugin)
   await app.register(pressurePlugin)
+  await app.register(tlsPlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(keptnClientPlugin)
   await app.register(metricsPlugin)

@@ -110,6 +110,16 @@ function hostPorts (r: ReturnType<typeof reader>, name: string): string[] | unde
   return items
 }
 
+/** HTTPS on PORT: both files or neither, readable at start-up. */
+function serverTls (r: ReturnType<typeof reader>): Pick<Config, 'tls'> {
+  const certFile = r.file('TLS_CERT_FILE')
+  const keyFile = r.file('TLS_KEY_FILE')
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    r.fail(certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'required with the other one (the certificate and its key go together)', false)
+  }
+  return certFile && keyFile ? { tls: { certFile, keyFile, reloadMs: r.duration('TLS_RELOAD_INTERVAL', '1m') } } : {}
+}
+
 /** TLS to Redis: on with `rediss://`, `REDIS_TLS=true` or any certificate file; undefined = plain TCP. */
 function redisTls (r: ReturnType<typeof reader>): Config['redis']['tls'] {
   const files = { caFile: r.file('REDIS_TLS_CA_FILE'), certFile: r.file('REDIS_TLS_CERT_FILE'), keyFile: r.file('REDIS_TLS_KEY_FILE') }
@@ -198,6 +208,7 @@ export function loadConfig (env: Env = process.env): Config {
     maxClockSkewMs,
     versionMatch: r.str('VERSION_MATCH', 'strict') as Config['versionMatch'],
     maxEventLoopDelayMs: r.duration('MAX_EVENT_LOOP_DELAY', '1s', { allowZero: true }),
+    ...serverTls(r),
     git: {
       targetsFile: r.raw('GIT_TARGETS'),
       workDir: r.str('GIT_WORKDIR', '/tmp/kgb-git'),

@@ -55,6 +55,8 @@ export const Config = Type.Object({
   maxEventAgeMs: Type.Integer({ minimum: 0 }),
   maxClockSkewMs: Type.Integer({ minimum: 0 }),
   versionMatch: Type.Union([Type.Literal('strict'), Type.Literal('prefer')]),
+  /** TLS_CERT_FILE / TLS_KEY_FILE: serve HTTPS on PORT; the files are re-read every reloadMs. */
+  tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), reloadMs: Type.Integer({ minimum: 1 }) })),
   /** MAX_EVENT_LOOP_DELAY: past it the hooks answer 503 (0 = never). */
   maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
   git: Type.Object({

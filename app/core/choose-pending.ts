@@ -28,7 +28,7 @@ export function choosePending (oldestFirst: TriggeredDeployment[], versions: str
     }
     if (!matched && td.commit !== undefined && commit) {
       matched = sameCommit(td.commit, commit)
-      comparable = matched || !commitIsHint
+      comparable = comparable || matched || !commitIsHint
     }
     if (matched) return td
     if (!comparable && !(td.toGit && td.pushed === undefined)) fallback ??= td

@@ -174,6 +174,8 @@ export function createEngine (deps: EngineDeps) {
       listed = await deps.confirm!(pushed)
     } catch (err) {
       metrics?.triggeredReceived.inc({ path: 'push', result: 'unconfirmed-keptn-away' })
+      const status = (err as { status?: unknown }).status
+      if (status === 401 || status === 403) logger.error({ status }, 'Keptn refuses the bridge\'s KEPTN_API_TOKEN: no pushed event can be confirmed')
       throw new KeptnUnavailableError(`cannot confirm the pushed event with Keptn: ${(err as Error).message}`)
     }
     const parsed = listed === undefined ? undefined : triggeredFromCloudEvent(listed, now, options.deploymentTimeoutMs)

@@ -61,24 +61,39 @@ async function ackBefore (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: numb
   }
 }
 
-/** After an attempt that may have landed: true when Keptn says it holds the event (nothing to send). */
-async function alreadyLanded (deps: DeliveryDeps, entry: OutboxEntry): Promise<SendResult | undefined> {
+/**
+ * After an attempt that may have landed: a settled result when Keptn says it holds the event
+ * (nothing to send), a retry when Keptn cannot be asked or the lease has no room left for a send,
+ * undefined when the event is to be sent.
+ */
+async function alreadyLanded (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: number): Promise<SendResult | undefined> {
   if (!deps.landed || entry.attempts?.at(-1)?.uncertain !== true) return undefined
+  let found: boolean | undefined
   try {
-    const found = await deps.landed(entry)
-    if (found === true) return { ok: true, status: 200 }
-    if (found === undefined) deps.logger.warn({ entry: entry.id }, 'Keptn cannot say whether an earlier attempt landed (no sequence-execution API, or the project is gone); sending again')
-    return undefined
+    found = await deps.landed(entry)
   } catch (err) {
-    // Sending now could double the event: ask again later instead.
-    return { ok: false, retryable: true, uncertain: true, message: `could not ask Keptn whether an earlier attempt landed: ${(err as Error).message}` }
+    const status = (err as { status?: unknown }).status
+    // Keptn answered, but refuses the question for good (a 4xx): it cannot say; send as before.
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
+      found = undefined
+    } else {
+      // Sending now could double the event: ask again later instead.
+      return { ok: false, retryable: true, uncertain: true, message: `could not ask Keptn whether an earlier attempt landed: ${(err as Error).message}` }
+    }
   }
+  if (found === true) return { ok: true, status: 200 }
+  if (found === undefined) deps.logger.warn({ entry: entry.id }, 'Keptn cannot say whether an earlier attempt landed (no sequence-execution API, or the project is gone); sending again')
+  // The check took time: a send that could outlast the lease might meet another replica's.
+  if (leaseEnd - Date.now() < deps.options.uncertainRetryMs) {
+    return { ok: false, retryable: true, uncertain: true, message: 'not sent: too little of the lease left after asking Keptn' }
+  }
+  return undefined
 }
 
 async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: number): Promise<void> {
   const { store, clock, logger, metrics, options } = deps
   const started = clock()
-  const known = await alreadyLanded(deps, entry)
+  const known = await alreadyLanded(deps, entry, leaseEnd)
   const outcome = known ?? await deps.send(entry).catch((err: Error): SendResult => ({ ok: false, retryable: true, message: err.message, uncertain: true }))
   metrics?.keptnRequestDuration.observe({ outcome: outcome.ok ? 'ok' : outcome.retryable ? 'retryable' : 'permanent' }, (clock() - started) / 1000)
   if (outcome.ok) {

@@ -151,3 +151,29 @@ t.test('a slow request does not hold the rest of the outbox back; it finishes in
   t.same(sent.map(s => s.id).sort(), ['started:b', 'started:c', 'started:slow'])
   t.same(await store.counts(), { pending: 3, outbox: 0 }, 'all settled')
 })
+
+t.test('after asking Keptn, a send that could outlast the lease waits for the next lease instead', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  await store.lease(0, 1, 10)
+  // Leased again after its lease ran out: taken over, so Keptn is asked first; the answer is slow.
+  const sent: string[] = []
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
+  const landed = async () => { await new Promise(resolve => setTimeout(resolve, 150)); return false }
+  const deps = { store, send, landed, clock: () => 10, logger, options: { ...options, leaseMs: 200, uncertainRetryMs: 100 } }
+  await deliverDue(deps)
+  t.same(sent, [], 'less than KEPTN_TIMEOUT of the lease left: not sent')
+  await deliverDue({ ...deps, clock: () => 1e6, landed: async () => false })
+  t.same(sent, ['started:a'], 'sent on a later lease with room to spare')
+})
+
+t.test('a Keptn that refuses the question (a 4xx) cannot say: the event is sent, not held for ever', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered(triggered, 60_000, 0)
+  await store.lease(0, 1, 10)
+  const sent: string[] = []
+  const send = async (entry: OutboxEntry): Promise<SendResult> => { sent.push(entry.id); return { ok: true, status: 200 } }
+  const refused = Object.assign(new Error('looking for an event in Keptn: Keptn answered 403: forbidden'), { status: 403 })
+  await deliverDue({ store, send, landed: async () => { throw refused }, clock: () => 10, logger, options })
+  t.same(sent, ['started:a'])
+})

@@ -12,3 +12,11 @@ t.test('a delivery is a duplicate inside its window and forgotten after it', asy
   t.same(await store.resolve({ key, deliveryId: 'd1', versions: [], finished, dedupeTtlMs: 1000, retentionMs: 1000, now: 1500 }), { status: 'duplicate' }, 'still a duplicate inside its window')
   t.same(await store.resolve({ key, deliveryId: 'd2', versions: [], finished, dedupeTtlMs: 1000, retentionMs: 1000, now: 120_000 }), { status: 'no-pending' }, 'forgotten after it')
 })
+
+t.test('a Git write claim is only for the record of that very service, as in Redis', async t => {
+  const store = createMemoryStore()
+  const td = { project: 'p', stage: 's', service: 'v', triggeredId: 'g', keptnContext: 'c', image: 'app:v1', receivedAt: 0, deadline: 1e12 }
+  await store.addTriggered(td, 60_000, 0)
+  t.equal(await store.claimGitWrite({ ...td, service: 'other' }, 1000, 0), undefined)
+  t.ok(await store.claimGitWrite(td, 1000, 0))
+})

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Pair } from 'yaml'
 import type { ServiceKey } from '../types.js'
 import { parseYamlPath, YamlPathError } from './yaml-edit.js'
+import { MAX_IMAGE_LENGTH } from '../keptn-events.js'
 
 export type WriteMode = 'tag' | 'image'
 
@@ -172,5 +173,5 @@ export function findTarget (targets: GitTarget[], key: ServiceKey): ResolvedTarg
 /** The whole-image test for an imagePattern (anchored: a pattern never matches part of an image). */
 export function imageMatcher (pattern: string): (image: string) => boolean {
   const re = new RegExp(`^(?:${pattern})$`, 'u')
-  return image => image.length <= 512 && re.test(image)
+  return image => image.length <= MAX_IMAGE_LENGTH && re.test(image)
 }

@@ -106,7 +106,8 @@ export function createMemoryStore (): Store {
 
     async claimGitWrite (td, leaseMs, now) {
       const stored = pending.get(td.triggeredId)
-      if (!stored || stored.pushed !== undefined || !mark(`git-claim:${td.triggeredId}`, leaseMs, now)) return undefined
+      // As Redis (which looks in the service's own shard): only the record of that very service.
+      if (!stored || serviceKeyString(stored) !== serviceKeyString(td) || stored.pushed !== undefined || !mark(`git-claim:${td.triggeredId}`, leaseMs, now)) return undefined
       return structuredClone(stored)
     },
 

@@ -87,5 +87,5 @@ t.test('imagePattern matches the whole image, never a part of it', async t => {
   t.ok(allowed('ghcr.io/acme/cart:v1.2.3'))
   t.notOk(allowed('evil.example/ghcr.io/acme/cart:v1.2.3'), 'no prefix')
   t.notOk(allowed('ghcr.io/acme/cart:v1.2.3-evil'), 'no suffix')
-  t.notOk(allowed('ghcr.io/acme/cart:v1' + '.1'.repeat(300)), 'absurd lengths are refused outright')
+  t.notOk(allowed('ghcr.io/acme/cart:v1' + '.1'.repeat(600)), 'absurd lengths are refused outright')
 })

@@ -89,7 +89,7 @@ while first <= #tids and not chosen and (canMatch or not fallback) do
       end
       if not matched and type(td.commit) == 'string' and commit ~= '' then
         matched = sameCommit(td.commit, commit)
-        comparable = matched or not commitIsHint
+        comparable = comparable or matched or not commitIsHint
       end
       if matched then chosen, chosenJson = tid, json break end
       local unpushed = td.toGit == true and type(td.pushed) ~= 'string'
