@@ -1,14 +1,16 @@
 import { signBody } from '../app/core/auth.js'
 import { prng, type Prng } from './lib/prng.js'
 
-// Seeded hostile requests for POST /hooks/flux and POST /events/keptn. Case i depends only on
+// Seeded hostile requests for POST /hooks/flux, POST /events/keptn and POST /hooks/argocd (with
+// oversized labels and sender-chosen sync states: what a sender can make the bridge store or
+// count). Case i depends only on
 // (seed, i, now), so one case can be replayed alone. Shared by the fast fuzz test and bench:fuzz.
 
 export interface FuzzCase {
   index: number
   /** What was done to the body, for the report. */
   label: string
-  url: '/hooks/flux' | '/events/keptn'
+  url: '/hooks/flux' | '/events/keptn' | '/hooks/argocd'
   headers: Record<string, string>
   body: Buffer
   /** The only acceptable status, when the case pins one (bad signature: 401; over the limit: 413). */
@@ -25,10 +27,12 @@ export interface FuzzOptions {
   /** One case in this many is over the route's body limit. */
   overLimitEvery: number
   now: number
+  /** ARGOCD_WEBHOOK_TOKEN of the bridge under test. */
+  argocdToken: string
 }
 
 export const allowedStatuses: ReadonlySet<number> = new Set([200, 202, 400, 401, 413, 415])
-export const bodyLimits = { '/hooks/flux': 4 * 1024 * 1024, '/events/keptn': 1024 * 1024 }
+export const bodyLimits = { '/hooks/flux': 4 * 1024 * 1024, '/events/keptn': 1024 * 1024, '/hooks/argocd': 4 * 1024 * 1024 }
 
 type Json = Record<string, unknown>
 const services = [{ project: 'podtato', stage: 'dev', service: 'helloservice' }, { project: 'shop', stage: 'prod', service: 'cart' }]
@@ -69,8 +73,39 @@ function keptnBase (r: Prng, now: number): Json {
       ...svc,
       configurationChange: { values: { image: `ghcr.io/podtato-head/${svc.service}:v0.${r.int(9)}.0` } },
       deployment: { deploymentstrategy: 'direct', deploymentURIsLocal: [] },
-      labels: { version: `0.${r.int(9)}.0`, gitCommit: r.hex(40) }
+      labels: { version: `0.${r.int(9)}.0`, gitCommit: r.hex(40), ...(r.chance(0.05) ? { blob: 'x'.repeat(16_000 + r.int(200_000)) } : {}) }
     }
+  }
+}
+
+// Argo CD's phases and health statuses, and made-up ones: only the real ones may become metric labels.
+const phases = ['Succeeded', 'Failed', 'Error', 'Running', 'Terminating']
+const healths = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']
+
+function argoBase (r: Prng, now: number): Json {
+  const svc = r.pick(services)
+  const invented = (real: string[]) => r.chance(0.3) ? `Invented${r.hex(6)}` : r.pick(real)
+  const at = new Date(now - r.int(60_000)).toISOString().replace(/\.\d+Z$/, 'Z')
+  return {
+    app: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: {
+        name: svc.service,
+        namespace: 'argocd',
+        uid: uuid(r),
+        labels: { 'keptn.sh/project': svc.project, 'keptn.sh/stage': svc.stage, 'keptn.sh/service': svc.service, ...(r.chance(0.05) ? { blob: 'x'.repeat(16_000 + r.int(200_000)) } : {}) }
+      },
+      spec: { destination: { namespace: `${svc.project}-${svc.stage}` } },
+      status: {
+        operationState: { phase: invented(phases), finishedAt: at, syncResult: { revision: r.hex(40) } },
+        health: { status: invented(healths) },
+        sync: { status: r.pick(['Synced', 'OutOfSync', `Invented${r.hex(4)}`]), revision: r.hex(40) },
+        reconciledAt: at,
+        summary: { images: [`ghcr.io/podtato-head/${svc.service}:v0.${r.int(9)}.0`] }
+      }
+    },
+    trigger: r.pick(['keptn-on-deployed', 'keptn-on-sync-failed', 'keptn-on-health-degraded', `invented-${r.hex(4)}`])
   }
 }
 
@@ -167,8 +202,9 @@ const badTypes = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/
 /** The index-th case of a run. */
 export function fuzzCase (index: number, o: FuzzOptions): FuzzCase {
   const r = prng(Math.imul(o.seed, 0x9e3779b1) ^ index)
-  const url = r.chance(0.6) ? '/hooks/flux' as const : '/events/keptn' as const
-  const base = url === '/hooks/flux' ? fluxBase(r, o.now) : keptnBase(r, o.now)
+  const pick = r.next()
+  const url = pick < 0.5 ? '/hooks/flux' as const : pick < 0.8 ? '/events/keptn' as const : '/hooks/argocd' as const
+  const base = url === '/hooks/flux' ? fluxBase(r, o.now) : url === '/events/keptn' ? keptnBase(r, o.now) : argoBase(r, o.now)
   const labels: string[] = []
   for (let n = r.int(3); n > 0; n--) {
     const [label, mutate] = r.pick(structural)
@@ -193,7 +229,7 @@ export function fuzzCase (index: number, o: FuzzOptions): FuzzCase {
   const bytes = noBody ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body)
   const headers: Record<string, string> = {}
   const badType = r.chance(0.04)
-  headers['content-type'] = badType ? r.pick(badTypes) : url === '/hooks/flux' ? r.pick(fluxTypes) : r.pick(['application/cloudevents+json', 'application/json'])
+  headers['content-type'] = badType ? r.pick(badTypes) : url === '/events/keptn' ? r.pick(['application/cloudevents+json', 'application/json']) : r.pick(fluxTypes)
   if (badType) labels.push(`content-type ${headers['content-type']}`)
   if (noBody) delete headers['content-type']
   let expect: number | undefined
@@ -209,6 +245,15 @@ export function fuzzCase (index: number, o: FuzzOptions): FuzzCase {
       headers['x-signature'] = signBody(bytes, o.key, r.pick(['sha256', 'sha256', 'sha256', 'sha512', 'sha384', 'sha224']))
     }
     if (signing < 0.08 && !badType && expect === undefined) expect = 401
+  }
+  if (url === '/hooks/argocd') {
+    if (r.chance(0.04)) {
+      headers.authorization = r.pick(['Bearer wrong-token-0123456789', 'Basic x', 'garbage'])
+      labels.push('bad token')
+      if (!badType && expect === undefined) expect = 401
+    } else {
+      headers.authorization = `Bearer ${o.argocdToken}`
+    }
   }
   return { index, label: labels.join(', ') || 'valid', url, headers, body: bytes, ...(expect ? { expect } : {}) }
 }

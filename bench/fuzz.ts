@@ -1,4 +1,5 @@
 import { request } from 'undici'
+import { Redis } from 'ioredis'
 import { hmacKey } from '../tests/helpers/app.js'
 import { startRedisServer } from '../tests/helpers/redis.js'
 import { startServer, type ServerChild } from './lib/children.js'
@@ -17,7 +18,11 @@ const concurrency = env('FUZZ_CONCURRENCY', 4)
 const timeoutMs = env('FUZZ_TIMEOUT_MS', 10_000)
 const slowMs = env('FUZZ_SLOW_MS', 2_000)
 const maxRestarts = 10
-const options: FuzzOptions = { seed: env('FUZZ_SEED', 1), key: hmacKey, maxString: 1024 * 1024, maxBody: 3 * 1024 * 1024, overLimitEvery: 250, now: Date.now() }
+const argocdToken = 'argocd-fuzz-token-0123456789'
+const options: FuzzOptions = { seed: env('FUZZ_SEED', 1), key: hmacKey, maxString: 1024 * 1024, maxBody: 3 * 1024 * 1024, overLimitEvery: 250, now: Date.now(), argocdToken }
+// Bounds at the end: a sender must not be able to grow Redis or /metrics with what it chooses.
+const maxRedisMb = env('FUZZ_MAX_REDIS_MB', 64)
+const maxMetricsKb = env('FUZZ_MAX_METRICS_KB', 256)
 
 // What the bridge logged at error level, grouped: the causes behind the findings.
 const errors = new Map<string, number>()
@@ -27,7 +32,7 @@ const onLine = (line: string) => {
   errors.set(cause, (errors.get(cause) ?? 0) + 1)
 }
 const redis = await startRedisServer()
-const start = () => startServer('bridge', { LOG_LEVEL: 'warn', FLUX_HMAC_KEYS: hmacKey, REDIS_URL: redis.url, KEY_PREFIX: 'fuzz', KEPTN_POLL_INTERVAL: '0' }, ['--expose-gc'], onLine)
+const start = () => startServer('bridge', { LOG_LEVEL: 'warn', FLUX_HMAC_KEYS: hmacKey, ARGOCD_WEBHOOK_TOKEN: argocdToken, REDIS_URL: redis.url, KEY_PREFIX: 'fuzz', KEPTN_POLL_INTERVAL: '0' }, ['--expose-gc'], onLine)
 let bridge: ServerChild = await start()
 let restarts = 0
 let restarting: Promise<void> | undefined
@@ -117,6 +122,13 @@ for (const i of [...suspects].sort((a, b) => a - b)) {
 }
 const health = await request(`${bridge.url}/healthz`).then(async r => { await r.body.dump(); return r.statusCode }, () => 0)
 if (health !== 200) blocking.push(`/healthz answered ${health} at the end`)
+const metricsBytes = await request(`${bridge.url}/metrics`).then(async r => Buffer.byteLength(await r.body.text()), () => 0)
+if (metricsBytes > maxMetricsKb * 1024) blocking.push(`/metrics is ${(metricsBytes / 1024).toFixed(0)} KB at the end, over ${maxMetricsKb} KB: sender-chosen label values?`)
+const redisClient = new Redis(redis.url)
+const usedMb = Number(/used_memory:(\d+)/.exec(await redisClient.info('memory'))?.[1] ?? 0) / 1024 / 1024
+await redisClient.quit()
+if (usedMb > maxRedisMb) blocking.push(`Redis holds ${usedMb.toFixed(1)} MB at the end, over ${maxRedisMb} MB: unbounded storage of sender data?`)
+console.log(`at the end: /metrics ${(metricsBytes / 1024).toFixed(1)} KB, Redis ${usedMb.toFixed(1)} MB`)
 await bridge.stop()
 await stopRedis(redis)
 

@@ -10,8 +10,8 @@ import { allowedStatuses, fuzzCase, type FuzzOptions } from '../../bench/fuzz-ca
 // (megabyte strings, over the network, memory watched).
 
 async function fuzz (t: Test, env: Record<string, string>, count: number, seed: number) {
-  const app = await build(t, { FLUX_HMAC_KEYS: hmacKey, ...env })
-  const options: FuzzOptions = { seed, key: hmacKey, maxString: 8 * 1024, maxBody: 256 * 1024, overLimitEvery: 300, now: Date.now() }
+  const app = await build(t, { FLUX_HMAC_KEYS: hmacKey, ARGOCD_WEBHOOK_TOKEN: argocdToken, ...env })
+  const options: FuzzOptions = { seed, key: hmacKey, maxString: 8 * 1024, maxBody: 256 * 1024, overLimitEvery: 300, now: Date.now(), argocdToken }
   const seen: Record<number, number> = {}
   const wrong: string[] = []
   for (let i = 0; i < count; i++) {
@@ -24,7 +24,13 @@ async function fuzz (t: Test, env: Record<string, string>, count: number, seed: 
   t.same(wrong, [], `every answer is one of ${[...allowedStatuses].join('/')}; seen ${JSON.stringify(seen)}`)
   for (const status of [200, 202, 400, 401, 413, 415]) t.ok(seen[status], `some cases answered ${status}`)
   t.equal((await app.inject('/healthz')).statusCode, 200, 'still alive')
+  const metrics = (await app.inject('/metrics')).body
+  const series = metrics.split('\n').filter(line => line.startsWith('kgb_events_received_total{')).length
+  t.ok(series < 60, `sender-chosen reasons and sync states make no new series (${series} kgb_events_received_total series)`)
+  t.notMatch(metrics, /Invented/)
 }
+
+const argocdToken = 'argocd-fuzz-token-0123456789'
 
 t.test('1,000 mutated Flux events and CloudEvents, in-memory store', async t => {
   await fuzz(t, {}, 1000, 1)
