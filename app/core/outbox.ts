@@ -34,6 +34,20 @@ export interface DeliveryDeps {
 }
 
 const keptAttempts = 20
+/** What a dead letter keeps of Keptn's answers and of the labels it carried (up to 1,000 per shard are kept). */
+const deadLetterTextBytes = 1024
+
+const boundedAttempt = (attempt: DeliveryAttempt): DeliveryAttempt =>
+  attempt.message.length > deadLetterTextBytes ? { ...attempt, message: `${attempt.message.slice(0, deadLetterTextBytes)} … [truncated]` } : attempt
+
+/** A dead letter keeps who, what and why; labels over 1 KiB are replaced by their size. */
+function boundedForDeadLetter (entry: OutboxEntry): OutboxEntry {
+  const labels = entry.kind === 'trigger' ? entry.trigger.labels : entry.pending.labels
+  const size = labels ? Buffer.byteLength(JSON.stringify(labels)) : 0
+  if (size <= deadLetterTextBytes) return entry
+  const dropped = { 'kgb.labels-dropped': `${size} bytes` }
+  return entry.kind === 'trigger' ? { ...entry, trigger: { ...entry.trigger, labels: dropped } } : { ...entry, pending: { ...entry.pending, labels: dropped } }
+}
 
 /** Exponential backoff with equal jitter: half fixed, half random, capped. */
 export function backoffMs (attempt: number, base: number, max: number, random: () => number = Math.random): number {
@@ -107,7 +121,7 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
   if (outcome.uncertain) attempt.uncertain = true
   const attempts = [...(entry.attempts ?? []), attempt]
   if (!outcome.retryable) {
-    await store.deadLetter(entry, attempts, clock())
+    await store.deadLetter(boundedForDeadLetter(entry), attempts.map(boundedAttempt), clock())
     metrics?.deadLetters.inc({ kind: entry.kind })
     logger.error({ entry: entry.id, status: outcome.status, keptnMessage: outcome.message }, 'Keptn refused the event; moved to the dead-letter list')
     return

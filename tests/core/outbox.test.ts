@@ -177,3 +177,16 @@ t.test('a Keptn that refuses the question (a 4xx) cannot say: the event is sent,
   await deliverDue({ store, send, landed: async () => { throw refused }, clock: () => 10, logger, options })
   t.same(sent, ['started:a'])
 })
+
+t.test('a dead letter keeps who, what and why, bounded: long Keptn messages cut, big labels replaced by their size', async t => {
+  const store = createMemoryStore()
+  await store.addTriggered({ ...triggered, labels: { note: 'x'.repeat(5000) } }, 60_000, 0)
+  const send = async (): Promise<SendResult> => ({ ok: false, retryable: false, status: 400, message: 'y'.repeat(50_000) })
+  await deliverDue({ store, send, clock: () => 0, logger, options })
+  const [dead] = (await store.snapshot(10)).deadLetters
+  t.ok(dead)
+  t.ok(dead!.attempts[0]!.message.length < 1100, 'the message is cut')
+  t.match(dead!.attempts[0], { status: 400, message: /… \[truncated\]$/ })
+  t.same(dead!.entry.kind === 'started' && dead!.entry.pending.labels, { 'kgb.labels-dropped': '5011 bytes' })
+  t.equal(dead!.entry.kind === 'started' && dead!.entry.pending.triggeredId, 'a', 'still says which deployment')
+})
