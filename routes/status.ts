@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { renderStatusPage } from '../app/core/status-page.js'
 import { version } from '../app/version.js'
+import { unauthorized } from '../app/http-errors.js'
 
 const listed = 500
 const maxListed = 1000
@@ -10,8 +11,8 @@ export default async function statusRoutes (app: FastifyInstance) {
   // STATUS_TOKEN guards both; a browser is asked for Basic credentials (any user, the token as password).
   app.addHook('onRequest', async (request, reply) => {
     if (app.auth.status(request)) return
-    await reply.code(401).header('www-authenticate', 'Basic realm="keptn-gitops-bridge", charset="UTF-8"')
-      .send({ statusCode: 401, error: 'Unauthorized', message: 'missing, malformed or wrong credentials', code: 'UNAUTHORIZED' })
+    reply.header('www-authenticate', 'Basic realm="keptn-gitops-bridge", charset="UTF-8"')
+    throw unauthorized()
   })
 
   // ?limit=N (1-1000, default 500): the newest N dead letters and the N pending deployments due first.

@@ -179,8 +179,7 @@ export function createEngine (deps: EngineDeps) {
       throw new KeptnUnavailableError(`cannot confirm the pushed event with Keptn: ${(err as Error).message}`)
     }
     const parsed = listed === undefined ? undefined : triggeredFromCloudEvent(listed, now, options.deploymentTimeoutMs)
-    const same = parsed?.ok === true && (['triggeredId', 'project', 'stage', 'service'] as const).every(field => parsed.value[field] === pushed[field])
-    if (!same || !parsed?.ok) {
+    if (parsed?.ok !== true || !(['triggeredId', 'project', 'stage', 'service'] as const).every(field => parsed.value[field] === pushed[field])) {
       metrics?.triggeredReceived.inc({ path: 'push', result: 'unconfirmed' })
       logger.warn({ triggeredId: pushed.triggeredId, project: pushed.project, stage: pushed.stage, service: pushed.service },
         'a pushed deployment.triggered that Keptn does not list as open; ignored')

@@ -118,7 +118,9 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
     return
   }
   const attempt: DeliveryAttempt = { at: clock(), status: outcome.status, message: outcome.message }
-  if (outcome.uncertain) attempt.uncertain = true
+  // Once uncertain, an entry stays so until Keptn answers: a later refused connection does not
+  // prove the earlier attempt never landed.
+  if (outcome.uncertain || entry.attempts?.at(-1)?.uncertain) attempt.uncertain = true
   const attempts = [...(entry.attempts ?? []), attempt]
   if (!outcome.retryable) {
     await store.deadLetter(boundedForDeadLetter(entry), attempts.map(boundedAttempt), clock())
@@ -128,9 +130,6 @@ async function deliverOne (deps: DeliveryDeps, entry: OutboxEntry, leaseEnd: num
   }
   const backoff = backoffMs(attempts.length, options.backoffBaseMs, options.backoffMaxMs, deps.random)
   const delay = outcome.uncertain ? Math.max(backoff, options.uncertainRetryMs) : backoff
-  // Once uncertain, an entry stays so until Keptn answers: a later refused connection does not
-  // prove the earlier attempt never landed.
-  if (entry.attempts?.at(-1)?.uncertain) attempt.uncertain = true
   await store.retry({ ...entry, attempts: attempts.slice(-keptAttempts) }, clock() + delay)
   metrics?.deliveryRetries.inc({ kind: entry.kind })
   logger.warn({ entry: entry.id, status: outcome.status, error: outcome.message, retryInMs: delay }, 'delivery to Keptn failed; will retry')
