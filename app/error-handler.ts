@@ -1,7 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-
-// Errors that mean "the store is away for now": the caller should retry, not give up.
-const unavailable = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|Command timed out|CLUSTERDOWN|TRYAGAIN|MOVED|ASK |READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels/i
+import { StoreUnavailableError } from './core/store.js'
 
 // Flux's notification-controller (go-retryablehttp v0.7.8, client.go: RetryMax 4) waits as long as a
 // 503's Retry-After says between its 4 retries, all within the Provider's timeout: 15 s each spans a
@@ -20,7 +18,7 @@ export function errorHandler (this: unknown, error: FastifyError, request: Fasti
     return reply.code(503).header('retry-after', '5')
       .send({ statusCode: 503, error: 'Service Unavailable', message: 'cannot confirm the event with Keptn now; retry' })
   }
-  if (unavailable.test(error.message) || !request.server.store.ready()) {
+  if (error instanceof StoreUnavailableError || !request.server.store.ready()) {
     request.log.warn({ err: error.message }, 'store unavailable; answered 503 so the sender retries')
     return reply.code(503).header('retry-after', retryAfterSeconds(request))
       .send({ statusCode: 503, error: 'Service Unavailable', message: 'temporarily unable to store the event; retry' })

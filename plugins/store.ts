@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { Store } from '../app/store/store.js'
+import type { Store } from '../app/core/store.js'
 import { createMemoryStore } from '../app/store/memory/memory-store.js'
 import { createRedisStore } from '../app/store/redis/redis-store.js'
 import { connectRedis } from '../app/store/redis/connect.js'

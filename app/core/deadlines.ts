@@ -1,5 +1,5 @@
 import type { Log as Logger } from './log.js'
-import type { Store } from '../store/store.js'
+import type { Store } from './store.js'
 import type { FinishedResult, TriggeredDeployment } from './types.js'
 import type { Metrics } from './metrics.js'
 import { formatDurationShort } from './duration.js'

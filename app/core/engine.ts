@@ -1,6 +1,6 @@
 import type { Log as Logger } from './log.js'
-import type { ResolveRequest, Store } from '../store/store.js'
-import { serviceKeyString } from '../store/store.js'
+import type { ResolveRequest, Store } from './store.js'
+import { serviceKeyString } from './store.js'
 import type { Mapping, MappingInput } from './mapping/types.js'
 import type { DeploymentResult, FinishedResult, ObjectRef, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
 import { settleHelmOutcome, type HelmReleaseState } from './helm-outcome.js'

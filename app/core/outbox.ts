@@ -1,5 +1,5 @@
 import type { Log as Logger } from './log.js'
-import type { Store } from '../store/store.js'
+import type { Store } from './store.js'
 import type { DeliveryAttempt, OutboxEntry } from './types.js'
 import type { SendResult } from './keptn-client.js'
 import type { Metrics } from './metrics.js'

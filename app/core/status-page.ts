@@ -1,4 +1,4 @@
-import type { StoreSnapshot } from '../store/store.js'
+import type { StoreSnapshot } from './store.js'
 import type { DeadLetter, RecentOutcome, ServiceKey, TriggeredDeployment } from './types.js'
 
 export interface StatusPageInfo {

@@ -1,4 +1,4 @@
-import type { Store } from '../../app/store/store.js'
+import type { Store } from '../../app/core/store.js'
 import type { TriggeredDeployment } from '../../app/core/types.js'
 import { triggeredFromCloudEvent } from '../../app/core/keptn-events.js'
 import { makeTriggered } from '../../tests/helpers/keptn-fake.js'

@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium } from 'playwright-core'
 import { renderStatusPage } from '../../app/core/status-page.js'
-import type { StoreSnapshot } from '../../app/store/store.js'
+import type { StoreSnapshot } from '../../app/core/store.js'
 import type { TriggeredDeployment } from '../../app/core/types.js'
 
 const chromiumPath = '/usr/bin/chromium'

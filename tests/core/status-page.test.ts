@@ -1,6 +1,6 @@
 import t from 'tap'
 import { escapeHtml, formatDuration, renderStatusPage } from '../../app/core/status-page.js'
-import type { StoreSnapshot } from '../../app/store/store.js'
+import type { StoreSnapshot } from '../../app/core/store.js'
 import type { DeadLetter, TriggeredDeployment } from '../../app/core/types.js'
 
 const now = Date.UTC(2025, 0, 15, 12, 0, 0)

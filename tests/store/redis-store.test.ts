@@ -1,10 +1,12 @@
+import { once } from 'node:events'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../app/store/redis/redis-store.js'
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
+import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { storeBehaviour } from './store-behaviour.js'
 import type { FinishedResult } from '../../app/core/types.js'
-import { deadLetterLimit, type ResolveRequest } from '../../app/store/store.js'
+import { StoreUnavailableError, deadLetterLimit, type ResolveRequest } from '../../app/core/store.js'
+import { typed } from '../../app/store/redis/unavailable.js'
 
 const url = await testRedisUrl()
 
@@ -77,4 +79,19 @@ t.test('dead letters written before the dead-letter index are pruned first, not 
   }
   t.equal(await redis.hexists(`${shard}:dead`, 'started:legacy'), 0, 'the legacy letter went first')
   t.equal(await redis.hlen(`${shard}:dead`), deadLetterLimit)
+})
+
+t.test('a Redis that goes away is reported as StoreUnavailableError, not as its driver\'s words', async t => {
+  const server = await startRedisServer()
+  const redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 200 })
+  const store = createRedisStore(redis, uniquePrefix())
+  t.teardown(() => redis.disconnect())
+  await once(redis, 'ready')
+  await store.counts()
+  await server.stop()
+  const err = await store.lease(1, 1000, 1).then(() => undefined, (e: unknown) => e)
+  t.type(err, StoreUnavailableError, 'typed, so the HTTP layer answers 503 without reading Redis text')
+  t.equal((err as StoreUnavailableError).code, 'STORE_UNAVAILABLE')
+  const script = new Error('ERR Error running script: attempt to compare nil with number')
+  t.equal(typed(script), script, 'an error Redis gives for the request itself is not "away": retrying would not help')
 })

@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { deadLetterLimit, type Store, type ResolveRequest } from '../../app/store/store.js'
+import { deadLetterLimit, type Store, type ResolveRequest } from '../../app/core/store.js'
 import type { FinishedResult, SequenceTrigger, TriggeredDeployment } from '../../app/core/types.js'
 
 // One behaviour suite, run against every Store implementation.

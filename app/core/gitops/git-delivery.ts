@@ -1,5 +1,5 @@
 import type { Log as Logger } from '../log.js'
-import type { Store } from '../../store/store.js'
+import type { Store } from '../store.js'
 import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
 import { createGitWriter, type GitWriteResult } from './git-writer.js'
 import { findTarget, imageMatcher, type GitTarget, type ResolvedTarget } from './targets.js'

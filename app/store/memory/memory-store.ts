@@ -1,5 +1,6 @@
 import type { DeadLetter, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { deadLetterLimit, recentLimit, serviceKeyString, takenOver, toRecent, type ResolveAnswer, type ResolveRequest, type Store } from '../store.js'
+import { deadLetterLimit, recentLimit, serviceKeyString, type ResolveAnswer, type ResolveRequest, type Store } from '../../core/store.js'
+import { takenOver, toRecent } from '../entries.js'
 import { choosePending } from '../../core/choose-pending.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { ServiceKey } from '../../core/types.js'
-import { serviceKeyString } from '../store.js'
+import { serviceKeyString } from '../../core/store.js'
 
 /**
  * Every key the bridge writes. Keys are spread over a fixed number of shards; all keys of one

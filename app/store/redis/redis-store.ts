@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
 import type { Cluster, Redis, Result } from 'ioredis'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
-import { deadLetterLimit, recentLimit, serviceKeyString, takenOver, toRecent, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../store.js'
+import { StoreUnavailableError, deadLetterLimit, recentLimit, serviceKeyString, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../../core/store.js'
+import { takenOver, toRecent } from '../entries.js'
 import { keyBuilder, shardCount, shardOf, type ShardKeys } from './keys.js'
-import { entryServiceKey } from '../entry-key.js'
+import { entryServiceKey } from '../entries.js'
+import { typedErrors } from './unavailable.js'
 
 const scripts = {
   kgbAddTriggered: { file: 'add-triggered.lua', keys: 6 },
@@ -75,7 +77,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
         throw err
       }
       if (!wait || wait[0] || (wait[1] as number) < waitReplicas) {
-        throw new Error(`NOREPLICAS write not confirmed by ${waitReplicas} replica(s) within ${waitTimeoutMs} ms`)
+        throw new StoreUnavailableError(`NOREPLICAS write not confirmed by ${waitReplicas} replica(s) within ${waitTimeoutMs} ms`)
       }
       return value as T
     }
@@ -92,7 +94,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
   const perShard = async <T>(fn: (k: ShardKeys) => Promise<T>): Promise<T[]> =>
     await Promise.all(shards.map(n => fn(keys.shard(n))))
 
-  return {
+  return typedErrors({
     kind: 'redis',
 
     async addTriggered (td, retentionMs, now) {
@@ -230,5 +232,5 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     async close () {
       await redis.quit().catch(() => redis.disconnect())
     }
-  }
+  })
 }

@@ -1,8 +1,11 @@
+/**
+ * The store port: what the core needs from a store, and nothing of how one keeps it. app/store/
+ * implements it (memory, Redis); the core never imports app/store.
+ */
 import type {
   DeadLetter, DeliveryAttempt, FinishedResult, OutboxEntry, RecentOutcome, SequenceTrigger,
   ServiceKey, TriggeredDeployment
-} from '../core/types.js'
-import { entryServiceKey } from './entry-key.js'
+} from './types.js'
 
 export interface ResolveRequest {
   key: ServiceKey
@@ -100,45 +103,18 @@ export const recentLimit = 50
 export const deadLetterLimit = 1000
 
 /**
- * An entry leased again while its last lease was never settled: the worker holding it went away
- * (killed, cut off from the store) perhaps mid-request, so its event may already be in Keptn. The
- * attempt recorded here makes delivery ask Keptn before sending it again.
+ * The store cannot take the request now (disconnected, failing over, a write not confirmed by
+ * replicas): the caller should retry later. Stores throw it instead of their driver's errors, so
+ * callers decide on a 503 by type, not by reading a driver's message.
  */
-export function takenOver (entry: OutboxEntry, now: number): OutboxEntry {
-  const attempt: DeliveryAttempt = { at: now, message: 'taken over: the worker that leased it went away before settling it', uncertain: true }
-  return { ...entry, attempts: [...(entry.attempts ?? []), attempt] }
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE'
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreUnavailableError'
+  }
 }
 
 export function serviceKeyString (key: ServiceKey): string {
   return [key.project, key.stage, key.service].map(encodeURIComponent).join('/')
 }
-
-export function toRecent (entry: OutboxEntry): RecentOutcome {
-  if (entry.kind === 'trigger') {
-    const t = entry.trigger
-    return {
-      ...entryServiceKey(entry),
-      keptnContext: t.keptnContext,
-      kind: 'trigger',
-      revision: t.revision,
-      message: `triggered ${t.stage}.${t.sequence}`,
-      at: t.createdAt
-    }
-  }
-  const p = entry.pending
-  if (entry.kind === 'started') throw new Error('a started entry is not an outcome')
-  const r = entry.result
-  return {
-    ...entryServiceKey(entry),
-    triggeredId: p.triggeredId,
-    keptnContext: p.keptnContext,
-    kind: r.source === 'deadline' ? 'timeout' : 'finished',
-    status: r.status,
-    result: r.result,
-    revision: r.revision,
-    message: r.message,
-    at: r.finishedAt
-  }
-}
-
-export type { DeliveryAttempt }
