@@ -64,13 +64,17 @@ export interface Store {
   /** The results resolve held for a service (see holdMs) that have not run out at `now`, oldest first. */
   heldResults (key: ServiceKey, now: number): Promise<ResolveRequest[]>
   /**
-   * Claims a pending deployment's Git write for leaseMs, so one replica at a time writes it: the
-   * stored record while it is still pending, nothing was pushed for it and no claim is held;
-   * otherwise undefined. A claim that runs out (a replica died mid-write) can be taken again.
+   * Claims a pending deployment's Git write for owner (the writer's own id) for leaseMs, so one
+   * replica at a time writes it: the stored record while it is still pending, nothing was pushed
+   * for it and no claim is held (by anyone, owner included); otherwise undefined. A claim that runs
+   * out (a replica died mid-write) can be taken again, by any owner.
    */
-  claimGitWrite (td: TriggeredDeployment, leaseMs: number, now: number): Promise<TriggeredDeployment | undefined>
-  /** Extends a Git write claim this writer holds by leaseMs from now. */
-  renewGitWrite (td: TriggeredDeployment, leaseMs: number, now: number): Promise<void>
+  claimGitWrite (td: TriggeredDeployment, owner: string, leaseMs: number, now: number): Promise<TriggeredDeployment | undefined>
+  /**
+   * Extends owner's Git write claim to leaseMs from now. Only the owner renews it: true when it did;
+   * false when the claim ran out or is another owner's (lost: this writer must not push).
+   */
+  renewGitWrite (td: TriggeredDeployment, owner: string, leaseMs: number, now: number): Promise<boolean>
   /** Replaces a pending deployment's record (e.g. the commit it now waits for); false if no longer pending. */
   updatePending (td: TriggeredDeployment): Promise<boolean>
   /** The outbox shard a service's entries are kept in (a store without shards has one: 0). */

@@ -17,6 +17,6 @@ t.test('a Git write claim is only for the record of that very service, as in Red
   const store = createMemoryStore()
   const td = { project: 'p', stage: 's', service: 'v', triggeredId: 'g', keptnContext: 'c', image: 'app:v1', receivedAt: 0, deadline: 1e12 }
   await store.addTriggered(td, 60_000, 0)
-  t.equal(await store.claimGitWrite({ ...td, service: 'other' }, 1000, 0), undefined)
-  t.ok(await store.claimGitWrite(td, 1000, 0))
+  t.equal(await store.claimGitWrite({ ...td, service: 'other' }, 'writer', 1000, 0), undefined)
+  t.ok(await store.claimGitWrite(td, 'writer', 1000, 0))
 })

@@ -5,7 +5,7 @@ import { createRedisStore } from '../../app/store/redis/redis-store.js'
 import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { storeBehaviour } from './store-behaviour.js'
 import type { FinishedResult } from '../../app/core/types.js'
-import { StoreUnavailableError, deadLetterLimit, type ResolveRequest } from '../../app/core/store.js'
+import { StoreUnavailableError, type ResolveRequest } from '../../app/core/store.js'
 import { typed } from '../../app/store/redis/unavailable.js'
 
 const url = await testRedisUrl()
@@ -66,19 +66,6 @@ t.test('a service that keeps getting results holds only the live ones, not every
   const [held] = await redis.keys(`{${prefix}:*}:early:*`)
   t.ok(await redis.zcard(held!) <= 3, 'results that ran out were dropped as new ones came')
   t.same((await store.heldResults(key, last)).map(r => r.deliveryId), ['d27', 'd28', 'd29'])
-})
-
-t.test('dead letters written before the dead-letter index are pruned first, not kept for ever', async t => {
-  const { redis, prefix, store } = await storeWithPrefix(t)
-  const shard = `{${prefix}:${store.shardOf(key)}}`
-  await redis.hset(`${shard}:dead`, 'started:legacy', JSON.stringify({ entry: { id: 'started:legacy', kind: 'started', pending: { ...key, triggeredId: 'legacy' } }, attempts: [], deadAt: 5 }))
-  for (let i = 0; i < deadLetterLimit; i++) {
-    const td = { ...key, triggeredId: `t${i}`, keptnContext: 'ctx', receivedAt: 1000, deadline: 1e12 }
-    await store.addTriggered(td, 60_000, 1000)
-    await store.deadLetter({ id: `started:${td.triggeredId}`, kind: 'started', pending: td }, [{ at: 2000 + i, message: 'refused' }], 2000 + i)
-  }
-  t.equal(await redis.hexists(`${shard}:dead`, 'started:legacy'), 0, 'the legacy letter went first')
-  t.equal(await redis.hlen(`${shard}:dead`), deadLetterLimit)
 })
 
 t.test('a Redis that goes away is reported as StoreUnavailableError, not as its driver\'s words', async t => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Log as Logger } from '../log.js'
 import type { Store } from '../store.js'
 import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
@@ -48,14 +50,26 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
   }
 
   const leaseMs = deps.leaseMs ?? 2 * 60_000
+  // Who holds a Git write claim: this delivery (one per process), made once. Only its holder
+  // renews a claim, so a replica that stalled past its lease cannot extend another's.
+  const owner = `${hostname()}/${process.pid}/${randomUUID()}`
 
   const write = async (seen: TriggeredDeployment) => {
     const target = findTarget(deps.targets, seen)
     if (!target || !seen.image) return
-    const td = await store.claimGitWrite(seen, leaseMs, clock())
+    const td = await store.claimGitWrite(seen, owner, leaseMs, clock())
     if (!td) return
     // The claim lasts as long as this writer does, waiting in the queue for its clone included.
-    const renew = setInterval(() => { store.renewGitWrite(td, leaseMs, clock()).catch(() => {}) }, leaseMs / 3)
+    // A renewal the store refuses means the claim ran out (this replica stalled) and may be another
+    // replica's now: renewing stops and the write is abandoned before its push (see beforePush).
+    // A renewal that fails (store away) says nothing either way: the next one tries again.
+    const claim = { lost: false }
+    const renewOnce = async () => {
+      if (!claim.lost && !await store.renewGitWrite(td, owner, leaseMs, clock())) claim.lost = true
+      if (claim.lost) clearInterval(renew)
+      return !claim.lost
+    }
+    const renew = setInterval(() => { renewOnce().catch(() => {}) }, leaseMs / 3)
     try {
       // What the store holds (Keptn's copy), never what a caller passed along.
       const image = td.image ?? seen.image
@@ -64,20 +78,31 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
         await finish(td, 'errored', `Not written to Git: the image ${image} does not match imagePattern ${target.imagePattern} of GIT_TARGETS targets[${target.index}]`)
         return
       }
-      await writeClaimed(target, td, image)
+      await writeClaimed(target, td, image, renewOnce)
     } finally {
       clearInterval(renew)
     }
   }
 
-  const writeClaimed = async (target: ResolvedTarget, td: TriggeredDeployment, image: string) => {
+  const writeClaimed = async (target: ResolvedTarget, td: TriggeredDeployment, image: string, stillClaimed: () => Promise<boolean>) => {
     const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image }
-    // The deployment waits for the commit before it is pushed, so the GitOps tool's report of it
-    // finds it even if this replica dies right after the push; gone, nothing is pushed for it.
-    const beforePush = async (commit: string) => await store.updatePending({ ...td, commit }).catch(err => {
-      logger.warn({ ...log, err: (err as Error).message }, 'could not record the commit to push; left for another attempt')
-      return false
-    })
+    // Right before each push the claim is renewed: a claim lost to another replica abandons the
+    // write (nothing is pushed; the deployment stays pending for the claim's new holder, which
+    // finds the same commit or writes its own). The deployment then waits for the commit before it
+    // is pushed, so the GitOps tool's report of it finds it even if this replica dies right after
+    // the push; gone, nothing is pushed for it. A store that cannot answer abandons it likewise.
+    const beforePush = async (commit: string) => {
+      try {
+        if (!await stillClaimed()) {
+          logger.warn(log, 'the Git write claim ran out and may be another replica\'s: not pushed')
+          return false
+        }
+        return await store.updatePending({ ...td, commit })
+      } catch (err) {
+        logger.warn({ ...log, err: (err as Error).message }, 'could not renew the claim or record the commit to push; left for another attempt')
+        return false
+      }
+    }
     let written: GitWriteResult
     try {
       written = await writer.write(target, { ...td, image }, beforePush)
@@ -87,7 +112,7 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
       return
     }
     if (written.abandoned) {
-      logger.info(log, 'not pushed: the deployment is no longer pending, or its commit could not be recorded')
+      logger.info(log, 'not pushed: the claim was lost, the deployment is no longer pending, or its commit could not be recorded')
     } else if (written.changed) {
       await store.updatePending({ ...td, commit: written.commit, pushed: written.commit })
       logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')

@@ -8,6 +8,7 @@ import type { ServiceKey } from '../types.js'
 import { GitCommandError, gitAuthEnv, redact, runGit } from './git.js'
 import type { ResolvedTarget, WriteMode } from './targets.js'
 import { setYamlPath, YamlPathError } from './yaml-edit.js'
+import type { Log } from '../log.js'
 
 export class GitWriteError extends Error {
   readonly code = 'GIT_WRITE_FAILED'
@@ -35,10 +36,7 @@ export interface GitWriteResult {
 /** Called with each commit about to be pushed; false abandons the write (nothing is pushed). */
 export type BeforePush = (commit: string) => Promise<boolean>
 
-export interface GitWriterLogger {
-  info (obj: object, msg: string): void
-  warn (obj: object, msg: string): void
-}
+export type GitWriterLogger = Pick<Log, 'info' | 'warn'>
 
 export interface GitWriterOptions {
   workDir: string

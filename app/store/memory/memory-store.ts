@@ -13,6 +13,7 @@ export function createMemoryStore (): Store {
   const outbox = new Map<string, { entry: OutboxEntry, due: number, leased?: boolean }>()
   const dead = new Map<string, DeadLetter>()
   const held = new Map<string, Map<string, { req: ResolveRequest, until: number }>>() // service -> delivery id -> result
+  const gitClaims = new Map<string, { owner: string, until: number }>() // triggered id -> claim
   let recent: OutboxEntry[] = []
 
   const mark = (key: string, ttlMs: number, now: number): boolean => {
@@ -49,6 +50,7 @@ export function createMemoryStore (): Store {
       for (const [id, { until }] of results) if (until <= now) results.delete(id)
       if (results.size === 0) held.delete(key)
     }
+    for (const [id, { until }] of gitClaims) if (until <= now) gitClaims.delete(id)
   }
 
   return {
@@ -105,16 +107,21 @@ export function createMemoryStore (): Store {
         .sort((a, b) => a.now - b.now)
     },
 
-    async claimGitWrite (td, leaseMs, now) {
+    async claimGitWrite (td, owner, leaseMs, now) {
       const stored = pending.get(td.triggeredId)
       // As Redis (which looks in the service's own shard): only the record of that very service.
-      if (!stored || serviceKeyString(stored) !== serviceKeyString(td) || stored.pushed !== undefined || !mark(`git-claim:${td.triggeredId}`, leaseMs, now)) return undefined
+      if (!stored || serviceKeyString(stored) !== serviceKeyString(td) || stored.pushed !== undefined) return undefined
+      const claim = gitClaims.get(td.triggeredId)
+      if (claim && claim.until > now) return undefined
+      gitClaims.set(td.triggeredId, { owner, until: now + leaseMs })
       return structuredClone(stored)
     },
 
-    async renewGitWrite (td, leaseMs, now) {
-      const key = `git-claim:${td.triggeredId}`
-      if ((markers.get(key) ?? 0) > now) markers.set(key, now + leaseMs)
+    async renewGitWrite (td, owner, leaseMs, now) {
+      const claim = gitClaims.get(td.triggeredId)
+      if (!claim || claim.until <= now || claim.owner !== owner) return false
+      claim.until = now + leaseMs
+      return true
     },
 
     async updatePending (td) {

@@ -1,50 +1,27 @@
-import { readFileSync } from 'node:fs'
-import type { Cluster, Redis, Result } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../core/types.js'
 import { StoreUnavailableError, deadLetterLimit, recentLimit, serviceKeyString, type ResolveAnswer, type ResolveRequest, type Store, type StoreSnapshot } from '../../core/store.js'
 import { takenOver, toRecent } from '../entries.js'
 import { keyBuilder, shardCount, shardOf, type ShardKeys } from './keys.js'
 import { entryServiceKey } from '../entries.js'
+import { luaSource, scripts, type ArgValue, type LuaScript, type ScriptCall } from './scripts.js'
 import { typedErrors } from './unavailable.js'
-
-const scripts = {
-  kgbAddTriggered: { file: 'add-triggered.lua', keys: 6 },
-  kgbResolve: { file: 'resolve.lua', keys: 9 },
-  kgbClaimPending: { file: 'claim-pending.lua', keys: 6 },
-  kgbUpdatePending: { file: 'update-pending.lua', keys: 1 },
-  kgbClaimGitWrite: { file: 'claim-git-write.lua', keys: 2 },
-  kgbLease: { file: 'lease.lua', keys: 3 },
-  kgbSettle: { file: 'settle.lua', keys: 8 },
-  kgbClaimId: { file: 'claim-id.lua', keys: 1 }
-} as const
-
-type Args = Array<string | number>
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    kgbAddTriggered (...args: Args): Result<number, Context>
-    kgbResolve (...args: Args): Result<string[], Context>
-    kgbClaimPending (...args: Args): Result<number, Context>
-    kgbUpdatePending (...args: Args): Result<number, Context>
-    kgbClaimGitWrite (...args: Args): Result<string | null, Context>
-    kgbLease (...args: Args): Result<string[], Context>
-    kgbSettle (...args: Args): Result<number, Context>
-    kgbClaimId (...args: Args): Result<number, Context>
-  }
-}
 
 export type RedisClient = Redis | Cluster
 
 /** Registers the Lua scripts; ioredis re-sends them after a Redis restart (NOSCRIPT). */
 export function defineScripts (redis: RedisClient): void {
-  for (const [name, { file, keys }] of Object.entries(scripts)) {
-    const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
-    redis.defineCommand(name, { numberOfKeys: keys, lua })
+  for (const script of Object.values(scripts)) {
+    redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: luaSource(script.file) })
   }
 }
 
-const shards = Array.from({ length: shardCount }, (_, n) => n)
+/** A command defineScripts registered, on a client or a pipeline. */
+function command (target: object, name: string): (...args: ArgValue[]) => unknown {
+  return (target as Record<string, (...args: ArgValue[]) => unknown>)[name]!
+}
 
-type ScriptName = keyof typeof scripts
+const shards = Array.from({ length: shardCount }, (_, n) => n)
 
 export interface RedisStoreOptions {
   /** Replicas that must hold a write before it counts (WAIT); 0 trusts the master alone. */
@@ -60,11 +37,12 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
   // Runs one state-changing script. A write the master answered but no replica holds yet is lost
   // when a replica is promoted; with waitReplicas, WAIT runs right behind the script on the same
   // connection and an unconfirmed write fails as NOREPLICAS (answered 503, retried by the sender).
-  const run = async <T>(name: ScriptName, ...args: Args): Promise<T> => {
-    if (waitReplicas === 0) return await (redis[name] as (...a: Args) => Promise<T>).apply(redis, args)
+  const run = async <K, A, R>(script: LuaScript<K, A, R>, call: ScriptCall<K, A>): Promise<R> => {
+    const args = script.positional(call)
+    if (waitReplicas === 0) return await (command(redis, script.command).apply(redis, args) as Promise<R>)
     for (let redirects = 3; ; redirects--) {
       const pipeline = redis.pipeline()
-      ;(pipeline[name] as (...a: Args) => unknown).apply(pipeline, args)
+      command(pipeline, script.command).apply(pipeline, args)
       pipeline.wait(waitReplicas, waitTimeoutMs)
       const [[err, value] = [null, undefined], wait] = (await pipeline.exec()) ?? []
       if (err) {
@@ -79,18 +57,22 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       if (!wait || wait[0] || (wait[1] as number) < waitReplicas) {
         throw new StoreUnavailableError(`NOREPLICAS write not confirmed by ${waitReplicas} replica(s) within ${waitTimeoutMs} ms`)
       }
-      return value as T
+      return value as R
     }
   }
-  const settle = (entry: OutboxEntry, how: string, json = '', at = 0) => {
+  const settle = (entry: OutboxEntry, how: 'ack' | 'retry' | 'dead', json = '', at = 0) => {
     const key = entryServiceKey(entry)
     const k = keys.forKey(key)
-    return run<number>('kgbSettle', k.outbox, k.due, k.dead, k.deadAt, k.pendingOf(key), k.pendingData, k.deadlines, k.leases,
-      entry.id, how, json, at, deadLetterLimit)
+    return run(scripts.settle, {
+      keys: { outbox: k.outbox, due: k.due, dead: k.dead, deadAt: k.deadAt, pendingOf: k.pendingOf(key), pendingData: k.pendingData, deadlines: k.deadlines, leases: k.leases },
+      args: { entryId: entry.id, how, json, at, deadLetterLimit }
+    })
   }
   const claim = async (k: ShardKeys, td: TriggeredDeployment, finished: FinishedResult, now: number, onlyWhenDue: boolean) =>
-    await run<number>('kgbClaimPending', k.deadlines, k.pendingOf(td), k.pendingData, k.outbox, k.due, k.recent,
-      td.triggeredId, now, JSON.stringify(finished), recentLimit, onlyWhenDue ? '1' : '0') === 1
+    await run(scripts.claimPending, {
+      keys: { deadlines: k.deadlines, pendingOf: k.pendingOf(td), pendingData: k.pendingData, outbox: k.outbox, due: k.due, recent: k.recent },
+      args: { triggeredId: td.triggeredId, now, finished: JSON.stringify(finished), recentLimit, onlyWhenDue: onlyWhenDue ? '1' : '0' }
+    }) === 1
   const perShard = async <T>(fn: (k: ShardKeys) => Promise<T>): Promise<T[]> =>
     await Promise.all(shards.map(n => fn(keys.shard(n))))
 
@@ -102,10 +84,16 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       // alone would let the same id with another service be taken on again in another shard.
       // Claiming is idempotent for the same service, so a retry after a crash between the two
       // steps still takes the deployment on.
-      if (await run<number>('kgbClaimId', keys.forId(td.triggeredId).idOwner(td.triggeredId), serviceKeyString(td), retentionMs) !== 1) return false
+      const claimed = await run(scripts.claimId, {
+        keys: { idOwner: keys.forId(td.triggeredId).idOwner(td.triggeredId) },
+        args: { service: serviceKeyString(td), ttlMs: retentionMs }
+      })
+      if (claimed !== 1) return false
       const k = keys.forKey(td)
-      const taken = await run<number>('kgbAddTriggered', k.seenTriggered(td.triggeredId), k.pendingOf(td), k.pendingData,
-        k.deadlines, k.outbox, k.due, td.triggeredId, JSON.stringify(td), td.receivedAt, td.deadline, retentionMs, now)
+      const taken = await run(scripts.addTriggered, {
+        keys: { seenTriggered: k.seenTriggered(td.triggeredId), pendingOf: k.pendingOf(td), pendingData: k.pendingData, deadlines: k.deadlines, outbox: k.outbox, due: k.due },
+        args: { triggeredId: td.triggeredId, deployment: JSON.stringify(td), receivedAt: td.receivedAt, deadline: td.deadline, retentionMs, now }
+      })
       return taken === 1
     },
 
@@ -116,11 +104,33 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       const triggerEntry = trigger ? JSON.stringify({ id: triggerId, kind: 'trigger', trigger }) : ''
       const holdMs = req.holdMs ?? 0
       const heldEntry = holdMs > 0 ? JSON.stringify(req) : ''
-      const [status, triggeredId, keptnContext] = await run<string[]>('kgbResolve',
-        k.delivery(req.deliveryId), k.pendingOf(req.key), k.pendingData, k.deadlines, k.outbox, k.due, k.recent,
-        k.sequence(req.key, trigger?.revision ?? ''), k.held(req.key),
-        req.now, req.dedupeTtlMs, JSON.stringify(req.finished), (req.commitIsHint && req.commit ? '~' : '') + (req.commit ?? ''), triggerEntry, triggerId,
-        req.retentionMs, recentLimit, req.strictVersions === false ? '0' : '1', heldEntry, holdMs, ...req.versions)
+      const [status, triggeredId, keptnContext] = await run(scripts.resolve, {
+        keys: {
+          delivery: k.delivery(req.deliveryId),
+          pendingOf: k.pendingOf(req.key),
+          pendingData: k.pendingData,
+          deadlines: k.deadlines,
+          outbox: k.outbox,
+          due: k.due,
+          recent: k.recent,
+          sequence: k.sequence(req.key, trigger?.revision ?? ''),
+          held: k.held(req.key)
+        },
+        args: {
+          now: req.now,
+          dedupeTtlMs: req.dedupeTtlMs,
+          finished: JSON.stringify(req.finished),
+          commit: (req.commitIsHint && req.commit ? '~' : '') + (req.commit ?? ''),
+          triggerEntry,
+          triggerId,
+          retentionMs: req.retentionMs,
+          recentLimit,
+          strictVersions: req.strictVersions === false ? '0' : '1',
+          heldEntry,
+          holdMs,
+          versions: req.versions
+        }
+      })
       if (status === 'finished') return { status, triggeredId: triggeredId!, keptnContext: keptnContext! }
       if (status === 'triggered') return { status, keptnContext: trigger!.keptnContext }
       return { status: status as 'duplicate' | 'already-triggered' | 'no-pending' }
@@ -153,18 +163,27 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       return live.map(json => JSON.parse(json) as ResolveRequest).sort((a, b) => a.now - b.now)
     },
 
-    async claimGitWrite (td, leaseMs) {
+    async claimGitWrite (td, owner, leaseMs) {
       const k = keys.forKey(td)
-      const json = await run<string | null>('kgbClaimGitWrite', k.pendingData, k.gitClaim(td.triggeredId), td.triggeredId, leaseMs)
+      const json = await run(scripts.claimGitWrite, {
+        keys: { pendingData: k.pendingData, gitClaim: k.gitClaim(td.triggeredId) },
+        args: { triggeredId: td.triggeredId, owner, leaseMs }
+      })
       return json === null ? undefined : JSON.parse(json) as TriggeredDeployment
     },
 
-    async renewGitWrite (td, leaseMs) {
-      await redis.pexpire(keys.forKey(td).gitClaim(td.triggeredId), leaseMs)
+    async renewGitWrite (td, owner, leaseMs) {
+      return await run(scripts.renewGitWrite, {
+        keys: { gitClaim: keys.forKey(td).gitClaim(td.triggeredId) },
+        args: { owner, leaseMs }
+      }) === 1
     },
 
     async updatePending (td) {
-      return await run<number>('kgbUpdatePending', keys.forKey(td).pendingData, td.triggeredId, JSON.stringify(td)) === 1
+      return await run(scripts.updatePending, {
+        keys: { pendingData: keys.forKey(td).pendingData },
+        args: { triggeredId: td.triggeredId, deployment: JSON.stringify(td) }
+      }) === 1
     },
 
     shardOf,
@@ -172,7 +191,7 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
     async lease (now, leaseMs, limit, only) {
       const leased = await Promise.all([...(only ?? shards)].map(n => {
         const k = keys.shard(n)
-        return run<string[]>('kgbLease', k.outbox, k.due, k.leases, now, leaseMs, limit)
+        return run(scripts.lease, { keys: { outbox: k.outbox, due: k.due, leases: k.leases }, args: { now, leaseMs, limit } })
       }))
       const entries: OutboxEntry[] = []
       for (const replies of leased) {

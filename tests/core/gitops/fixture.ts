@@ -104,8 +104,8 @@ export function recordingLogger (): GitWriterLogger & { lines: Array<{ level: st
   const lines: Array<{ level: string, obj: object, msg: string }> = []
   return {
     lines,
-    info: (obj, msg) => { lines.push({ level: 'info', obj, msg }) },
-    warn: (obj, msg) => { lines.push({ level: 'warn', obj, msg }) }
+    info: (obj, msg) => { lines.push({ level: 'info', obj, msg: msg ?? '' }) },
+    warn: (obj, msg) => { lines.push({ level: 'warn', obj, msg: msg ?? '' }) }
   }
 }
 

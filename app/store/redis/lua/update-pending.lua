@@ -1,9 +1,14 @@
 -- Replaces the record of a deployment that is still pending; does nothing once it was claimed.
--- KEYS[1] pending data hash
--- ARGV[1] triggered id  ARGV[2] TriggeredDeployment JSON
+-- KEYS[1] pendingData  pending data hash
+-- ARGV[1] triggeredId  triggered id
+-- ARGV[2] deployment   TriggeredDeployment JSON
 -- Returns 1 when updated, 0 when it was no longer pending.
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+local pendingData = KEYS[1]
+local triggeredId = ARGV[1]
+local deployment = ARGV[2]
+
+if redis.call('HEXISTS', pendingData, triggeredId) == 0 then
   return 0
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', pendingData, triggeredId, deployment)
 return 1
