@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs'
 import { isIP } from 'node:net'
-import { Value } from '@sinclair/typebox/value'
-import { Config } from '../schemas/config.js'
+import { logLevels, versionMatches, type Config } from '../schemas/config.js'
 import { parseDuration } from './core/duration.js'
 import { kubernetesApiUrlFromEnv } from './core/mapping/kubernetes.js'
 
@@ -22,7 +21,6 @@ function isHost (text: string): boolean {
 }
 
 const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount'
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Reads one variable; empty values count as unset. */
 function reader (env: Env) {
@@ -37,13 +35,20 @@ function reader (env: Env) {
     raw,
     fail,
     str: (name: string, fallback: string) => raw(name) ?? fallback,
+    /** One of `options`, else `why`. */
+    choice<T extends string> (name: string, options: readonly T[], fallback: T, why: string): T {
+      const value = raw(name) ?? fallback
+      return (options as readonly string[]).includes(value) ? value as T : fail(name, why)
+    },
     host (name: string, fallback: string): string {
       const host = raw(name) ?? fallback
       return isHost(host) ? host : fail(name, 'must be an IP address or a host name')
     },
-    /** 0 is refused unless `allowZero`, so a new duration cannot slip a 0 past this to the schema. */
+    /** 0 is refused unless `allowZero` (where the README gives 0 a meaning), as the schema's minimum says. */
     duration (name: string, fallback: string, { allowZero = false } = {}): number {
-      const ms = parseDuration(raw(name) ?? fallback) ?? fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
+      const ms = parseDuration(raw(name) ?? fallback)
+      // Too many digits parse to Infinity (or lose precision): no duration either.
+      if (ms === undefined || !Number.isSafeInteger(ms)) return fail(name, 'must be a duration such as 500ms, 10s, 15m or 1h')
       return ms > 0 || allowZero ? ms : fail(name, 'must be longer than 0')
     },
     port (name: string, fallback: number): number {
@@ -133,8 +138,7 @@ function redisTls (r: ReturnType<typeof reader>): Config['redis']['tls'] {
 /** Turns the environment into a checked, frozen Config, or throws a ConfigError naming the variable. */
 export function loadConfig (env: Env = process.env): Config {
   const r = reader(env)
-  const logLevel = r.str('LOG_LEVEL', 'info')
-  if (!(logLevels as readonly string[]).includes(logLevel)) r.fail('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`)
+  const logLevel = r.choice('LOG_LEVEL', logLevels, 'info', `must be one of ${logLevels.join(', ')}`)
   const production = r.raw('NODE_ENV') === 'production'
   const hmacKeys = r.list('FLUX_HMAC_KEYS') ?? []
   // Set but naming no key (`,` or spaces) would leave /hooks/flux open: refuse, never guess.
@@ -172,7 +176,7 @@ export function loadConfig (env: Env = process.env): Config {
   const config: Config = {
     port: r.port('PORT', 8080),
     host: r.host('HOST', '0.0.0.0'),
-    logLevel: logLevel as Config['logLevel'],
+    logLevel,
     production,
     serviceName: 'keptn-gitops-bridge',
     fluxHmacKeys: hmacKeys,
@@ -206,8 +210,10 @@ export function loadConfig (env: Env = process.env): Config {
     },
     maxEventAgeMs,
     maxClockSkewMs,
-    versionMatch: r.str('VERSION_MATCH', 'strict') as Config['versionMatch'],
+    versionMatch: r.choice('VERSION_MATCH', versionMatches, 'strict', 'must be strict or prefer'),
     maxEventLoopDelayMs: r.duration('MAX_EVENT_LOOP_DELAY', '1s', { allowZero: true }),
+    // Only reported when registering as a uniform (README): taken as given, never refused.
+    podNamespace: r.str('POD_NAMESPACE', 'keptn'),
     ...serverTls(r),
     git: {
       targetsFile: r.raw('GIT_TARGETS'),
@@ -232,12 +238,9 @@ export function loadConfig (env: Env = process.env): Config {
     if (r.raw('DELIVERY_LEASE') === undefined) r.fail('KEPTN_TIMEOUT', `the default DELIVERY_LEASE (60s) ${why}`)
     r.fail('DELIVERY_LEASE', why)
   }
-  if (config.versionMatch !== 'strict' && config.versionMatch !== 'prefer') r.fail('VERSION_MATCH', 'must be strict or prefer')
   if (config.triggerSequence !== undefined && !/^[a-z][a-z0-9-]*$/.test(config.triggerSequence)) {
     r.fail('TRIGGER_SEQUENCE', 'must be a Keptn sequence name (lower-case letters, digits, -)')
   }
-  const error = Value.Errors(Config, config).First()
-  if (error) throw new ConfigError(`configuration ${error.path}: ${error.message}`)
   return deepFreeze(config)
 }
 

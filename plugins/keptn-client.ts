@@ -16,7 +16,7 @@ export default fp(async (app) => {
     client = createKeptnClient({ url: keptn.apiUrl, token: keptn.apiToken, timeoutMs: delivery.requestTimeoutMs, source: serviceName })
   } else {
     app.log.warn('KEPTN_API_URL is not set: Keptn events are only LOGGED, never sent. Set KEPTN_API_URL and KEPTN_API_TOKEN to talk to Keptn.')
-    client = createLogOnlyKeptnClient(app.log as never)
+    client = createLogOnlyKeptnClient(app.log)
   }
   app.decorate('keptn', client)
   app.decorate('keptnMode', keptn.apiUrl ? 'api' : 'log-only')

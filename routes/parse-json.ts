@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import secureJson from 'secure-json-parse'
 import { badRequest } from '../app/http-errors.js'
 
@@ -20,21 +21,55 @@ export function parseJsonBody (raw: Buffer): unknown {
   }
 }
 
-const noBody = Buffer.alloc(0)
-
-/** The bytes acceptRawJson kept; a request with no body at all (so no parser ran) has none. */
-export function rawBody (request: FastifyRequest): Buffer {
-  return Buffer.isBuffer(request.body) ? request.body : noBody
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's bytes as received (in the hooks' scopes): what signatures and delivery ids are computed over. */
+    rawBody?: Buffer
+  }
 }
+
+const noBody = Buffer.alloc(0)
 
 // Flux allows events up to 3 MiB; leave room above that.
 export const hookBodyLimit = 4 * 1024 * 1024
 
+export interface JsonBodyOptions {
+  types?: string[]
+  bodyLimit?: number
+  /** Checks the raw bytes (a signature) before any JSON is parsed; throws to refuse (401). */
+  verify?: (request: FastifyRequest, raw: Buffer) => void
+}
+
 /**
- * In this route's scope only, JSON bodies arrive as the raw bytes (signatures are over the bytes as
- * received); the handler parses them with parseJsonBody. Other content types answer 415.
+ * In this route scope only: a JSON body is verified on its raw bytes, then parsed (parseJsonBody)
+ * into `request.body`, which Fastify then validates against the route's schema; the bytes stay
+ * on `request.rawBody`. Other content types answer 415. A request with no body at all is verified
+ * and parsed as an empty one, so it gets the same answer (401, or 400 naming the empty JSON).
  */
-export function acceptRawJson (app: FastifyInstance, types: string[] = ['application/json'], bodyLimit = hookBodyLimit) {
+export function acceptJson (app: FastifyInstance, opts: JsonBodyOptions = {}) {
+  const { types = ['application/json'], bodyLimit = hookBodyLimit, verify } = opts
+  const read = (request: FastifyRequest, raw: Buffer): unknown => {
+    verify?.(request, raw)
+    request.rawBody = raw
+    return parseJsonBody(raw)
+  }
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(types, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser(types, { parseAs: 'buffer', bodyLimit }, async (request: FastifyRequest, body: Buffer) => read(request, body))
+  app.addHook('preValidation', async request => {
+    if (request.rawBody === undefined) request.body = read(request, noBody)
+  })
+}
+
+/** A route schema's 400: "<what>: <path>: <reason>", the first failing field named. */
+export const invalid = (what: string) => (errors: ReadonlyArray<{ instancePath: string, message?: string }>) =>
+  badRequest(`invalid ${what}: ${errors[0]?.instancePath || '/'}: ${errors[0]?.message ?? 'invalid'}`)
+
+/**
+ * This scope's routes typed through the TypeBox provider (request.body is the schema's type) and
+ * validated by TypeBox's own checker: no coercion (a number where a string belongs is a 400, not
+ * quietly turned into one) and the string formats in schemas/formats.ts.
+ */
+export function withTypeBox (app: FastifyInstance) {
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  return app.withTypeProvider<TypeBoxTypeProvider>()
 }

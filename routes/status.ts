@@ -5,6 +5,9 @@ import { unauthorized } from '../app/http-errors.js'
 
 const listed = 500
 const maxListed = 1000
+// The page refreshes itself every 10 s: it reads (and shows) only the 50 pending deployments due
+// first (with their total) and the 50 newest dead letters (marked as such when there may be more).
+const shownOnPage = 50
 
 /** GET / (the status page) and GET /api/v1/deployments (the same facts as JSON). */
 export default async function statusRoutes (app: FastifyInstance) {
@@ -23,8 +26,8 @@ export default async function statusRoutes (app: FastifyInstance) {
   })
 
   app.get('/', async (_request, reply) => {
-    const snapshot = await app.store.snapshot(listed)
-    const page = renderStatusPage(snapshot, { now: app.clock(), storeKind: app.store.kind, keptnMode: app.keptnMode, version })
+    const snapshot = await app.store.snapshot(shownOnPage)
+    const page = renderStatusPage(snapshot, { now: app.clock(), storeKind: app.store.kind, keptnMode: app.keptnMode, version, listLimit: shownOnPage })
     return await reply.type('text/html; charset=utf-8').send(page)
   })
 }

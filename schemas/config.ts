@@ -2,11 +2,18 @@ import { Type, type Static } from '@sinclair/typebox'
 
 const LabelKeys = Type.Object({ project: Type.String(), stage: Type.String(), service: Type.String() })
 
-/** The service's configuration after the environment has been parsed and checked. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const versionMatches = ['strict', 'prefer'] as const
+
+/**
+ * The service's configuration after the environment has been parsed and checked. app/config.ts is
+ * the one place that checks it (with messages naming the variable); every config it returns
+ * satisfies this schema (tests/app/config.test.ts checks that), so nothing validates it again.
+ */
 export const Config = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   host: Type.String({ minLength: 1 }),
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))),
+  logLevel: Type.Union(logLevels.map(l => Type.Literal(l))),
   production: Type.Boolean(),
   serviceName: Type.String(),
   fluxHmacKeys: Type.Array(Type.String({ minLength: 1 })),
@@ -54,11 +61,13 @@ export const Config = Type.Object({
   }),
   maxEventAgeMs: Type.Integer({ minimum: 0 }),
   maxClockSkewMs: Type.Integer({ minimum: 0 }),
-  versionMatch: Type.Union([Type.Literal('strict'), Type.Literal('prefer')]),
+  versionMatch: Type.Union(versionMatches.map(v => Type.Literal(v))),
   /** TLS_CERT_FILE / TLS_KEY_FILE: serve HTTPS on PORT; the files are re-read every reloadMs. */
   tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), reloadMs: Type.Integer({ minimum: 1 }) })),
   /** MAX_EVENT_LOOP_DELAY: past it the hooks answer 503 (0 = never). */
   maxEventLoopDelayMs: Type.Integer({ minimum: 0 }),
+  /** POD_NAMESPACE (default keptn): the namespace the uniform registration reports (KEPTN_REGISTER). */
+  podNamespace: Type.String({ minLength: 1 }),
   git: Type.Object({
     targetsFile: Type.Optional(Type.String()),
     workDir: Type.String(),

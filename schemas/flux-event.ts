@@ -1,3 +1,4 @@
+import './formats.js'
 import { Type, type Static } from '@sinclair/typebox'
 
 // What Flux's notification-controller POSTs: fluxcd/pkg/apis/event v1 Event, as forwarded by

@@ -52,6 +52,16 @@ export const DeploymentTriggeredData = Type.Object({
   }, open))
 }, open)
 
+/**
+ * One page of GET /controlPlane/v1/event/triggered/{eventType} (go-utils pkg/api/models Events,
+ * as shipyard-controller answers it): Go writes an empty `events` slice as null. The events are
+ * each checked as IncomingKeptnEvent by the engine, the same check a pushed event gets.
+ */
+export const TriggeredEventsPage = Type.Object({
+  events: orNull(Type.Array(Type.Unknown())),
+  nextPageKey: orNull(Type.Union([Type.String(), Type.Number()]))
+}, open)
+
 // A schema and its type share a name on purpose: one import gives both.
 export type KeptnCloudEvent = Static<typeof KeptnCloudEvent>
 export type IncomingKeptnEvent = Static<typeof IncomingKeptnEvent>

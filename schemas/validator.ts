@@ -1,9 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
-import { FormatRegistry } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
-if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', value => rfc3339.test(value) && !Number.isNaN(Date.parse(value)))
+import './formats.js'
 
 export type Checked<T> = { ok: true, value: T } | { ok: false, reason: string }
 

@@ -1,6 +1,7 @@
 import type { Log as Logger } from './log.js'
 import type { Store } from './store.js'
-import type { DeliveryAttempt, OutboxEntry } from './types.js'
+import type { DeliveryAttempt, OutboxEntry, ServiceKey } from './types.js'
+import { startWorker, type Worker } from './worker.js'
 import type { SendResult } from './keptn-client.js'
 import type { Metrics } from './metrics.js'
 
@@ -174,23 +175,59 @@ async function deliverLeased (deps: DeliveryDeps, shards?: Iterable<number>, inF
   return { entries, done }
 }
 
-/**
- * One delivery round: lease what is due (in the given shards only, or everywhere), send it, settle
- * each entry. Returns how many were leased.
- */
-export async function deliverDue (deps: DeliveryDeps, shards?: Iterable<number>): Promise<number> {
-  return (await deliverLeased(deps, shards)).entries.length
+/** What one delivery round did. */
+export interface RoundResult {
+  /** Entries leased (and sent or settled, or left to finish in the background). */
+  leased: number
+  /**
+   * More may be due at once, so the worker should not wait for its timer: a shard may have hit the
+   * batch limit (fewer than `batch` leased in all means none did), a delivered `.started` released
+   * the `.finished` waiting behind it, or (with `inFlight`) a slow delivery was left to finish in
+   * the background while the rest of the outbox goes on. Anything else due later (retries, other
+   * replicas' expired leases) is found by the timer's full round.
+   */
+  more: boolean
+}
+
+/** One delivery round: lease what is due (in the given shards only, or everywhere), send it, settle each entry. */
+export async function deliveryRound (deps: DeliveryDeps, shards?: Iterable<number>, inFlight?: InFlight): Promise<RoundResult> {
+  const { entries, done } = await deliverLeased(deps, shards, inFlight)
+  return { leased: entries.length, more: entries.length >= deps.options.batch || entries.some(entry => entry.kind === 'started') || !done }
+}
+
+export interface Delivery {
+  /** Starts the rounds: a full one every intervalMs, and one for a shard as soon as work is queued in it. */
+  start (): void
+  /** Work was queued for this service: deliver its shard now (does nothing before start or after stop). */
+  wake (key: ServiceKey): void
+  /** No new rounds; waits for the running one and for every delivery still in flight. */
+  stop (): Promise<void>
 }
 
 /**
- * The delivery worker's round: like deliverDue, but it reports work (a number above 0) only when
- * more may be due at once, so the worker does not lease again just to find nothing. That is when
- * a shard may have hit the batch limit (fewer than `batch` leased in all means none did), a
- * delivered `.started` released the `.finished` waiting behind it, or (with `inFlight`) a slow
- * delivery was left to finish in the background while the rest of the outbox goes on. Anything
- * else due later (retries, other replicas' expired leases) is found by the timer's full round.
+ * Delivery, end to end: the one owner of the outbox rounds, their cadence and the deliveries left
+ * running in the background. One per process; replicas share the work through the store's leases.
  */
-export async function deliveryRound (deps: DeliveryDeps, shards?: Iterable<number>, inFlight?: InFlight): Promise<number> {
-  const { entries, done } = await deliverLeased(deps, shards, inFlight)
-  return entries.length >= deps.options.batch || entries.some(entry => entry.kind === 'started') || !done ? entries.length : 0
+export function createDelivery (deps: DeliveryDeps & { intervalMs: number, inFlight?: Pick<InFlight, 'slowAfterMs' | 'max'> }): Delivery {
+  // Deliveries left to finish in the background by a round that did not wait for a slow Keptn.
+  const inFlight: InFlight = { jobs: new Set(), slowAfterMs: 250, max: 64, ...deps.inFlight }
+  let worker: Worker<number> | undefined
+  let stopped = false
+  return {
+    start () {
+      if (worker || stopped) return
+      worker = startWorker<number>('delivery', async shards => {
+        const round = await deliveryRound(deps, shards, inFlight)
+        return round.more ? round.leased : 0
+      }, deps.intervalMs, deps.logger)
+    },
+    wake (key) {
+      worker?.wake(deps.store.shardOf(key))
+    },
+    async stop () {
+      stopped = true
+      await worker?.stop()
+      await Promise.all(inFlight.jobs)
+    }
+  }
 }

@@ -5,7 +5,7 @@ import type { Mapping, MappingInput } from './mapping/types.js'
 import type { DeploymentResult, FinishedResult, ObjectRef, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
 import { settleHelmOutcome, type HelmReleaseState } from './helm-outcome.js'
 import type { Metrics } from './metrics.js'
-import { eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
+import { DEPLOYMENT_TRIGGERED, eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
 import { resultMatches } from './choose-pending.js'
 import { reasonLabel } from './classify.js'
@@ -39,7 +39,7 @@ export interface EngineDeps {
   /** Called after something was enqueued for the service, so the local delivery worker runs now. */
   wake: (key: ServiceKey) => void
   /** A triggered deployment was taken on, or seen again while it may still be pending (e.g. to write its change to Git). */
-  onTriggered?: (td: TriggeredDeployment, event: unknown) => void
+  onTriggered?: (td: TriggeredDeployment) => void
   /** True when the bridge itself writes this deployment's change to Git. */
   writesToGit?: (td: TriggeredDeployment) => boolean
   /**
@@ -72,8 +72,6 @@ export type TriggeredAnswer =
   | { status: 'accepted' | 'duplicate', triggeredId: string }
   | { status: 'ignored', reason: string }
   | { status: 'invalid', reason: string }
-
-const deploymentTriggered = 'sh.keptn.event.deployment.triggered'
 
 /**
  * The `.finished` answer. It names the Keptn service and what was deployed, not which GitOps tool
@@ -192,7 +190,7 @@ export function createEngine (deps: EngineDeps) {
     /** Takes a Keptn deployment.triggered CloudEvent from the push or the pull path. */
     async acceptTriggered (event: unknown, path: 'push' | 'pull'): Promise<TriggeredAnswer> {
       const type = (event as { type?: unknown } | null)?.type
-      if (typeof type === 'string' && type !== deploymentTriggered) {
+      if (typeof type === 'string' && type !== DEPLOYMENT_TRIGGERED) {
         metrics?.triggeredReceived.inc({ path, result: 'ignored' })
         return { status: 'ignored', reason: `not a deployment.triggered event: ${type}` }
       }
@@ -223,13 +221,13 @@ export function createEngine (deps: EngineDeps) {
       metrics?.triggeredReceived.inc({ path, result: taken ? 'accepted' : 'duplicate' })
       if (!taken) {
         // Whatever taking it on should have started may have been lost with a replica or a reply.
-        deps.onTriggered?.(td, event)
+        deps.onTriggered?.(td)
         return { status: 'duplicate', triggeredId: td.triggeredId }
       }
       logger.info({ triggeredId: td.triggeredId, keptnContext: td.keptnContext, project: td.project, stage: td.stage, service: td.service, version: td.version, path },
         'took on a triggered deployment')
       deps.wake(td)
-      if (!await finishedByHeldResult(td, now)) deps.onTriggered?.(td, event)
+      if (!await finishedByHeldResult(td, now)) deps.onTriggered?.(td)
       return { status: 'accepted', triggeredId: td.triggeredId }
     },
 

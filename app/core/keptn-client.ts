@@ -1,7 +1,8 @@
 import { Agent, type Dispatcher } from 'undici'
 import { requestText } from './http.js'
-import type { Logger } from 'pino'
-import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import type { Log } from './log.js'
+import { TriggeredEventsPage, type KeptnCloudEvent } from '../../schemas/keptn-event.js'
+import { compileValidator } from '../../schemas/validator.js'
 import { DEPLOYMENT_TRIGGERED } from './keptn-events.js'
 
 export type SendResult =
@@ -115,6 +116,8 @@ function keptnMessage (status: number, text: string): string {
   return text.trim().slice(0, 500) || `HTTP ${status}`
 }
 
+const validPage = compileValidator(TriggeredEventsPage)
+
 export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
   const timeoutMs = opts.timeoutMs ?? 10_000
   const base = opts.url.replace(/\/+$/, '')
@@ -181,12 +184,10 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
       }
       if (pageKey) query.set('nextPageKey', pageKey)
       const body = await expectOk('GET', `/controlPlane/v1/event/triggered/${DEPLOYMENT_TRIGGERED}?${query}`, 'listing triggered deployments')
-      // Go encodes an empty slice as null, so `events` may be null on an empty page.
-      const list = body as { events?: unknown, nextPageKey?: unknown } | null | undefined
-      if (typeof list !== 'object' || list === null || (list.events != null && !Array.isArray(list.events))) {
-        throw new Error('listing triggered deployments: Keptn answered with an unexpected body')
-      }
-      for (const ev of (list.events ?? []) as unknown[]) {
+      const checked = validPage(body)
+      if (!checked.ok) throw new Error(`listing triggered deployments: Keptn answered with an unexpected body (${checked.reason})`)
+      const list = checked.value
+      for (const ev of list.events ?? []) {
         const id = (ev as { id?: unknown } | null)?.id
         // One without an id cannot be answered; the engine counts every other one it refuses.
         if (typeof id === 'string' && id !== '' && !found.has(id)) found.set(id, ev)
@@ -226,7 +227,7 @@ export async function confirmTriggered (keptn: Pick<KeptnClient, 'listTriggered'
 }
 
 /** Stands in for Keptn when no API URL is configured: every event is logged and accepted. */
-export function createLogOnlyKeptnClient (logger: Pick<Logger, 'info'>): KeptnClient {
+export function createLogOnlyKeptnClient (logger: Pick<Log, 'info'>): KeptnClient {
   return {
     async send (event) {
       logger.info({ keptnEvent: event }, 'keptn event (no KEPTN_API_URL, logged only)')

@@ -8,6 +8,11 @@ export interface StatusPageInfo {
   version: string
   /** Seconds between self-refreshes; 0 turns refreshing off. */
   refreshSeconds?: number
+  /**
+   * The limit the snapshot was read with: as many dead letters as that are the newest of possibly
+   * more (the store keeps up to 1,000 per shard, and reading them all on every refresh is waste).
+   */
+  listLimit?: number
 }
 
 const htmlEscapes: Record<string, string> = {
@@ -138,6 +143,7 @@ export function renderStatusPage (snapshot: StoreSnapshot, info: StatusPageInfo)
   const recent = [...snapshot.recent].sort((a, b) => b.at - a.at)
   const dead = [...snapshot.deadLetters].sort((a, b) => b.deadAt - a.deadAt)
   const overdue = pending.filter(p => p.deadline <= now).length
+  const moreDead = info.listLimit !== undefined && dead.length >= info.listLimit
   const shownOf = (shown: number, total: number): string =>
     shown < total ? ` <span class="dim">(showing ${shown} of ${total})</span>` : ''
   const chip = (label: string, value: string | number, tone = ''): string =>
@@ -159,7 +165,7 @@ ${chip('store', info.storeKind)}
 ${chip('keptn', info.keptnMode, info.keptnMode === 'api' ? '' : 'warn')}
 ${chip('pending', snapshot.pendingCount, overdue > 0 ? 'bad' : '')}
 ${chip('outbox', snapshot.outboxDepth, snapshot.outboxDepth > 0 ? 'warn' : '')}
-${chip('dead letters', dead.length, dead.length > 0 ? 'bad' : '')}
+${chip('dead letters', moreDead ? `${dead.length}+` : dead.length, dead.length > 0 ? 'bad' : '')}
 </div>
 </header>
 <main>
@@ -167,7 +173,7 @@ ${chip('dead letters', dead.length, dead.length > 0 ? 'bad' : '')}
 ${table(['Service', 'Triggered id', 'Keptn context', 'Expects', 'Age', 'Deadline'], pending.map(p => pendingRow(p, now)), 'No pending deployments')}
 <h2>Recent outcomes</h2>
 ${table(['When', 'Kind', 'Service', 'Result', 'Revision', 'Message'], recent.map(r => recentRow(r, now)), 'No recent outcomes')}
-<h2>Dead letters</h2>
+<h2>Dead letters${moreDead ? ` <span class="dim">(the newest ${dead.length})</span>` : ''}</h2>
 ${table(['When', 'Entry', 'Service', 'Attempts', 'Last attempt'], dead.map(d => deadRow(d, now)), 'No dead letters')}
 </main>
 <footer>As of <time datetime="${escapeHtml(isoTime(now))}">${escapeHtml(isoTime(now))}</time>${refresh > 0 ? ` · refreshes every ${escapeHtml(refresh)}s` : ''}</footer>

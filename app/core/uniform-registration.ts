@@ -1,10 +1,10 @@
-import type { Logger } from 'pino'
+import type { Log } from './log.js'
 import { KeptnApiError, type KeptnClient, type UniformRegistration } from './keptn-client.js'
 import { DEPLOYMENT_TRIGGERED } from './keptn-events.js'
 
 export interface UniformRegistrationOptions {
   client: KeptnClient
-  logger: Pick<Logger, 'info' | 'warn'>
+  logger: Log
   name: string
   namespace: string
   hostname: string
@@ -27,18 +27,27 @@ export function startUniformRegistration (opts: UniformRegistrationOptions): { s
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
 
+  async function register (): Promise<void> {
+    id = (await client.register(registration)).id
+    logger.info({ registrationId: id }, 'registered with Keptn uniform')
+  }
+
   async function tick (): Promise<void> {
+    if (id === undefined) {
+      await register().catch(err => logger.warn({ err }, 'Keptn uniform registration failed; retrying'))
+      return
+    }
     try {
-      if (id === undefined) {
-        id = (await client.register(registration)).id
-        logger.info({ registrationId: id }, 'registered with Keptn uniform')
-      } else {
-        await client.heartbeat(id)
-      }
+      await client.heartbeat(id)
     } catch (err) {
-      // Keptn forgets registrations it has not heard from; a 404 ping means register again.
-      if (err instanceof KeptnApiError && err.status === 404) id = undefined
-      logger.warn({ err }, id === undefined ? 'Keptn uniform registration failed' : 'Keptn uniform heartbeat failed')
+      if (!(err instanceof KeptnApiError && err.status === 404)) {
+        logger.warn({ err }, 'Keptn uniform heartbeat failed; retrying')
+        return
+      }
+      // Keptn forgets registrations it has not heard from (1–2 minutes): register again at once.
+      logger.info({ registrationId: id }, 'Keptn no longer knows this registration (heartbeat 404); registering again')
+      id = undefined
+      await register().catch(err => logger.warn({ err }, 'Keptn uniform registration failed; retrying'))
     }
   }
 

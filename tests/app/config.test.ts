@@ -1,7 +1,9 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { Value } from '@sinclair/typebox/value'
 import { ConfigError, dedupeWindowMs, loadConfig } from '../../app/config.js'
+import { Config } from '../../schemas/config.js'
 
 const readable = fileURLToPath(import.meta.url)
 
@@ -65,7 +67,9 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ REDIS_URL: 'redis://a:1', REDIS_TLS: 'true' }, /^REDIS_URL: uses redis:\/\//],
     [{ REDIS_TLS: 'on' }, /^REDIS_TLS=on: must be true or false/],
     [{ EARLY_RESULT_WINDOW: 'soon' }, /^EARLY_RESULT_WINDOW=soon: must be a duration/],
-    [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/]
+    [{ NODE_ENV: 'production' }, /^FLUX_HMAC_KEYS: .*production refuses to run with an open \/hooks\/flux/],
+    [{ DEPLOYMENT_TIMEOUT: `${'9'.repeat(400)}d` }, /^DEPLOYMENT_TIMEOUT=9+d: must be a duration/],
+    [{ MAX_EVENT_AGE: '99999999999999999999ms' }, /^MAX_EVENT_AGE=9+ms: must be a duration/]
   ]
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), message, JSON.stringify(env))
@@ -82,13 +86,38 @@ t.test('every variable in the README table, set wrong, is named in the error lin
   const names = new Set(table.match(/(?<=`)[A-Z][A-Z0-9_]+(?=`)/g))
   t.ok(names.size > 40, `${names.size} variables found`)
   for (const name of names) {
-    for (const value of ['0', '-1', 'x y']) {
-      try { loadConfig({ [name]: value }) } catch (err) {
+    for (const value of ['0', '-1', 'x y', '1.5', `${'9'.repeat(400)}s`]) {
+      let config: Config | undefined
+      try { config = loadConfig({ [name]: value }) } catch (err) {
         // starts with a variable (not `configuration /path`) and names this one
         t.match((err as Error).message, new RegExp(`^(?=[A-Z_]+[=:,]).*\\b${name}\\b`), `${name}=${value}`)
       }
+      // loadConfig is the one check: whatever it lets through already satisfies the schema.
+      if (config) t.ok(Value.Check(Config, config), `${name}=${value} gives a config the schema accepts`)
     }
   }
+})
+
+t.test('a config loadConfig returns always satisfies the schema, so it is never checked twice', async t => {
+  const envs: Array<Record<string, string>> = [
+    {},
+    { PORT: '0', HOST: '::', LOG_LEVEL: 'silent', VERSION_MATCH: 'prefer', KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0', EARLY_RESULT_WINDOW: '0', MAX_EVENT_LOOP_DELAY: '0' },
+    { REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true', REDIS_WAIT_REPLICAS: '2' },
+    { KEPTN_API_URL: 'https://keptn.example/api/', KEPTN_API_TOKEN: 't', KEPTN_PROJECTS: 'a,b', KEPTN_REGISTER: 'true', GIT_TARGETS: readable, TRIGGER_SEQUENCE: 'delivery' },
+    { NODE_ENV: 'production', FLUX_HMAC_KEYS: 'k1,k2', ARGOCD_WEBHOOK_TOKEN: 'a'.repeat(16), STATUS_TOKEN: 'b'.repeat(16), TLS_CERT_FILE: readable, TLS_KEY_FILE: readable },
+    { DEPLOYMENT_TIMEOUT: '1.5s', RETENTION: '30d', DELIVERY_LEASE: '1h', KEPTN_TIMEOUT: '1m', POD_NAMESPACE: 'keptn-system' }
+  ]
+  for (const env of envs) {
+    const config = loadConfig(env)
+    t.same([...Value.Errors(Config, config)].map(e => `${e.path}: ${e.message}`), [], JSON.stringify(env))
+  }
+})
+
+t.test('POD_NAMESPACE is the namespace the uniform registration reports, keptn unless told', async t => {
+  t.equal(loadConfig({}).podNamespace, 'keptn')
+  t.equal(loadConfig({ POD_NAMESPACE: 'keptn-system' }).podNamespace, 'keptn-system')
+  t.equal(loadConfig({ POD_NAMESPACE: ' ' }).podNamespace, 'keptn', 'empty counts as unset')
+  t.equal(loadConfig({ POD_NAMESPACE: 'Not A Namespace' }).podNamespace, 'Not A Namespace', 'taken as given (README: read only with KEPTN_REGISTER=true)')
 })
 
 t.test('HOST takes an IPv4 or IPv6 address or a host name', async t => {
@@ -121,6 +150,8 @@ t.test('in a pod the Kubernetes API address comes from the service variables', a
   t.equal(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }).kubernetes.apiUrl, 'https://10.0.0.1:443')
   t.equal(loadConfig({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }).kubernetes.apiUrl, 'https://[fd00::1]:443')
   t.equal(loadConfig({ KUBERNETES_API_URL: 'http://127.0.0.1:8001/' }).kubernetes.apiUrl, 'http://127.0.0.1:8001')
+  t.equal(loadConfig({ KUBERNETES_API_URL: 'http://127.0.0.1:8001', KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }).kubernetes.apiUrl,
+    'http://127.0.0.1:8001', 'KUBERNETES_API_URL wins over the pod\'s service variables')
 })
 
 t.test('duplicates are recognised for at least 10 minutes and for the whole replay window', async t => {

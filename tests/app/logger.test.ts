@@ -1,4 +1,7 @@
 import t from 'tap'
+import Fastify from 'fastify'
+import type { Log } from '../../app/core/log.js'
+import { createLogOnlyKeptnClient } from '../../app/core/keptn-client.js'
 import { loadConfig } from '../../app/config.js'
 import { createLogger } from '../../app/logger.js'
 import { logCapture, testConfig } from '../helpers/app.js'
@@ -38,4 +41,15 @@ t.test('a line about a Keptn service carries the bridge\'s name once and the Kep
   t.equal(line.match(/"service":"helloservice"/g)?.length, 1)
   t.match(line, /"keptn":\{"project":"podtato","stage":"dev","service":"helloservice"\}/)
   t.match(JSON.parse(line), { service: 'keptn-gitops-bridge', keptn: { project: 'podtato', stage: 'dev', service: 'helloservice' }, triggeredId: 't1' })
+})
+
+t.test('the service\'s logger and Fastify\'s are both the core\'s Log, with no cast', async t => {
+  const log = logCapture()
+  const logger: Log = createLogger(testConfig({ LOG_LEVEL: 'info' }), log.stream)
+  const app = Fastify({ loggerInstance: createLogger(testConfig({ LOG_LEVEL: 'info' }), log.stream) })
+  t.teardown(() => app.close())
+  const fastifyLog: Log = app.log
+  await createLogOnlyKeptnClient(logger).send({ specversion: '1.0', id: 'a', source: 's', type: 't', shkeptncontext: 'c', data: {} })
+  fastifyLog.warn({ via: 'fastify' }, 'also a Log')
+  t.same(log.parsed().map(line => line.msg), ['keptn event (no KEPTN_API_URL, logged only)', 'also a Log'])
 })

@@ -1,12 +1,14 @@
 import t from 'tap'
 import pino from 'pino'
 import { createMemoryStore } from '../../app/store/memory/memory-store.js'
-import { backoffMs, deliverDue, deliveryRound } from '../../app/core/outbox.js'
+import { backoffMs, deliveryRound, type DeliveryDeps } from '../../app/core/delivery.js'
 import type { FinishedResult, OutboxEntry } from '../../app/core/types.js'
 import type { SendResult } from '../../app/core/keptn-client.js'
 
 const logger = pino({ level: 'silent' })
 const options = { leaseMs: 10_000, backoffBaseMs: 100, backoffMaxMs: 1000, uncertainRetryMs: 5000, batch: 16 }
+// One round, counting what it leased.
+const deliverDue = async (deps: DeliveryDeps) => (await deliveryRound(deps)).leased
 const triggered = { project: 'p', stage: 's', service: 'v', triggeredId: 'a', keptnContext: 'c', receivedAt: 0, deadline: 1e12 }
 
 t.test('an ack that fails during a Redis failover is retried, so Keptn gets the event once', async t => {
@@ -44,14 +46,14 @@ t.test('the worker\'s round asks to run again only when more may be due at once'
 
   await store.addTriggered(triggered, 60_000, 0)
   await resolve('a')
-  t.equal(await deliveryRound(deps), 1, 'a .started was delivered: its .finished may be due now')
-  t.equal(await deliveryRound(deps), 0, 'the .finished alone: nothing more can be due')
+  t.same(await deliveryRound(deps), { leased: 1, more: true }, 'a .started was delivered: its .finished may be due now')
+  t.same(await deliveryRound(deps), { leased: 1, more: false }, 'the .finished alone: nothing more can be due')
   t.same(sent, ['started:a', 'finished:a'])
 
   for (const id of ['b', 'c', 'd']) await store.addTriggered({ ...triggered, triggeredId: id }, 60_000, 0)
-  t.equal(await deliveryRound(deps), 2, 'the batch limit was hit: more may be due')
-  t.equal(await deliveryRound(deps), 1)
-  t.equal(await deliveryRound(deps), 0, 'nothing leased')
+  t.same(await deliveryRound(deps), { leased: 2, more: true }, 'the batch limit was hit: more may be due')
+  t.same(await deliveryRound(deps), { leased: 1, more: true })
+  t.same(await deliveryRound(deps), { leased: 0, more: false }, 'nothing leased')
   t.equal(sent.length, 5)
 })
 
@@ -145,7 +147,7 @@ t.test('a slow request does not hold the rest of the outbox back; it finishes in
   t.same(sent.map(s => s.id).sort(), ['started:b', 'started:c'], 'the others were delivered while the slow one waits')
   t.ok(Date.now() - start < 2000, 'well before the slow answer')
   t.equal(inFlight.jobs.size, 1, 'the slow one is still in flight')
-  t.equal(await deliveryRound(deps, undefined, inFlight), 0, 'and it is not leased a second time')
+  t.equal((await deliveryRound(deps, undefined, inFlight)).leased, 0, 'and it is not leased a second time')
   release()
   await Promise.all(inFlight.jobs)
   t.same(sent.map(s => s.id).sort(), ['started:b', 'started:c', 'started:slow'])

@@ -1,6 +1,9 @@
 import t from 'tap'
 import { buildCloudEvent, triggeredFromCloudEvent, MAX_EVENT_BYTES, TRUNCATED_MARKER } from '../../app/core/keptn-events.js'
 import type { FinishedResult, OutboxEntry, TriggeredDeployment } from '../../app/core/types.js'
+import { commitFromRevision } from '../../app/core/versions.js'
+import { fromFluxEvent } from '../../app/core/sources/flux.js'
+import type { FluxEvent } from '../../schemas/flux-event.js'
 import { makeTriggered } from '../helpers/keptn-fake.js'
 
 const pending: TriggeredDeployment = {
@@ -98,6 +101,39 @@ t.test('a sequence trigger names stage and sequence in the type and has no trigg
   t.notOk('triggeredid' in ev)
   t.notOk('gitcommitid' in ev, 'later tasks would read Keptn\'s configuration repo at a commit it does not have')
   t.same(ev.data, { project: 'shop', stage: 'prod', service: 'cart', labels: { source: 'flux' } })
+})
+
+t.test('GitOps-first: a revision\'s commit is read by versions.ts alone, and never becomes the trigger\'s gitcommitid', async t => {
+  const sha1 = '84a516841ba77a5b4648de2cd0dfcb30ea46dbb4'
+  const digest = '7e887edb52b723997076a9f5a72bef4473227a303cbc2cf5118e7be261f41c13'
+  const cases: Array<[string, string | undefined]> = [
+    [`v1.2.3@sha256:${digest}`, undefined], // OCIRepository: a digest, no commit
+    [`sha256:${digest}`, undefined], // Bucket or OCI digest
+    ['1.2.3+84a516841ba7', undefined], // helm-controller's chart version: a hint at most
+    [`main@sha1:${sha1}`, sha1],
+    [`sha1:${sha1}`, sha1]
+  ]
+  for (const [revision, commit] of cases) {
+    const event: FluxEvent = {
+      involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'cart' },
+      severity: 'info',
+      timestamp: '2026-11-20T10:00:00Z',
+      message: 'Reconciliation finished',
+      reason: 'ReconciliationSucceeded',
+      metadata: { revision },
+      reportingController: 'kustomize-controller'
+    }
+    const reported = fromFluxEvent(event, JSON.stringify(event))
+    t.equal(reported.commit, commitFromRevision(revision), `${revision}: the source reads it with commitFromRevision`)
+    t.equal(reported.commit, commit, `${revision}: ${commit === undefined ? 'no commit' : 'the commit'}`)
+    const ev = buildCloudEvent({
+      id: `trigger:${revision}`,
+      kind: 'trigger',
+      trigger: { project: 'shop', stage: 'prod', service: 'cart', sequence: 'delivery', keptnContext: 'ctx', revision, labels: { 'gitops.revision': revision }, createdAt: 0 }
+    }, 'bridge')
+    t.notOk('gitcommitid' in ev, `${revision}: no gitcommitid (it names Keptn's configuration repo)`)
+    t.equal((ev.data['labels'] as Record<string, string>)['gitops.revision'], revision, `${revision}: it travels in the labels`)
+  }
 })
 
 t.test('started and finished echo the triggered event\'s gitcommitid (Keptn\'s own commit), never a GitOps one', async t => {

@@ -152,3 +152,15 @@ t.test('dead letters show the entry, attempt count and the last error', async t 
   const http = renderStatusPage(snapshot({ deadLetters: [{ ...dl, attempts: [dl.attempts[0]!] }] }), info)
   t.match(rowOf(http, 'out-9'), /HTTP 502.*bad gateway/)
 })
+
+t.test('a dead-letter list as long as the limit it was read with says it shows only the newest', async t => {
+  const dead = (n: number): DeadLetter => ({ entry: { id: `out-${n}`, kind: 'started', pending: pending() }, attempts: [], deadAt: now - n * 1000 })
+  const full = renderStatusPage(snapshot({ deadLetters: [dead(1), dead(2)] }), { ...info, listLimit: 2 })
+  t.match(full, /dead letters <b>2\+<\/b>/, 'the count says there may be more')
+  t.match(full, /<h2>Dead letters <span class="dim">\(the newest 2\)<\/span><\/h2>/)
+  t.ok(full.indexOf('out-1') < full.indexOf('out-2'), 'newest first')
+  const short = renderStatusPage(snapshot({ deadLetters: [dead(1)] }), { ...info, listLimit: 2 })
+  t.match(short, /dead letters <b>1<\/b>/, 'fewer than the limit: all of them')
+  t.match(short, /<h2>Dead letters<\/h2>/)
+  t.match(renderStatusPage(snapshot({ deadLetters: [dead(1), dead(2)] }), info), /dead letters <b>2<\/b>/, 'no limit given: all of them')
+})

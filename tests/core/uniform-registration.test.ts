@@ -45,14 +45,18 @@ t.test('a failing Keptn only logs warnings, and registration succeeds once it re
   t.equal(fake.registrations.length, 1)
 })
 
-t.test('registers again when Keptn has dropped the registration', async t => {
-  const { fake, start } = await setup(t)
+t.test('registers again at once when Keptn has dropped the registration', async t => {
+  const { fake, lines, start } = await setup(t)
   start()
   await fake.waitFor(f => f.heartbeats.length >= 1)
   fake.dropRegistrations()
   await fake.waitFor(f => f.registrations.length === 2 && f.heartbeats.length >= 2)
   t.match(fake.rejected, [{ status: 404 }], 'the heartbeat after the drop was refused')
   t.equal(fake.registrations.length, 2)
+  const after404 = fake.requests.findIndex(r => r.status === 404)
+  t.match(fake.requests[after404 + 1], { method: 'POST' }, 'the next request registers again, without waiting for another tick')
+  t.notOk(lines.some(l => l.level >= 40), 'a forgotten registration is not logged as a failure')
+  t.ok(lines.some(l => /registering again/.test(l.msg)))
 })
 
 t.test('stop ends registration and heartbeats', async t => {

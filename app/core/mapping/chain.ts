@@ -1,8 +1,5 @@
+import type { Log } from '../log.js'
 import type { Mapping, MappingInput, Resolver } from './types.js'
-
-export interface ChainLogger {
-  warn (obj: object, msg: string): void
-}
 
 export interface MappingChain {
   resolve (input: MappingInput): Promise<Mapping | undefined>
@@ -12,7 +9,7 @@ export interface MappingChain {
  * Tries each resolver in order; the first complete answer (project, stage and service) wins.
  * A resolver that throws or rejects is logged and skipped: mapping never fails an event.
  */
-export function resolverChain (resolvers: Resolver[], logger?: ChainLogger): MappingChain {
+export function resolverChain (resolvers: Resolver[], logger?: Pick<Log, 'warn'>): MappingChain {
   return {
     async resolve (input) {
       for (const resolver of resolvers) {

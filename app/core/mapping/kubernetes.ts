@@ -39,10 +39,11 @@ const ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,app
 
 type Lookup = { labels: Record<string, string> } | { cause: string, message: string }
 
-/** KUBERNETES_API_URL, else the in-cluster API address Kubernetes puts into every pod's environment. */
-export function kubernetesApiUrlFromEnv (env: { KUBERNETES_API_URL?: string, KUBERNETES_SERVICE_HOST?: string, KUBERNETES_SERVICE_PORT?: string }): string | undefined {
-  const explicit = env.KUBERNETES_API_URL?.trim()
-  if (explicit) return explicit.replace(/\/+$/, '')
+/**
+ * The in-cluster API address Kubernetes puts into every pod's environment. KUBERNETES_API_URL,
+ * which takes precedence, is read and checked by app/config.ts.
+ */
+export function kubernetesApiUrlFromEnv (env: { KUBERNETES_SERVICE_HOST?: string, KUBERNETES_SERVICE_PORT?: string }): string | undefined {
   const host = env.KUBERNETES_SERVICE_HOST?.trim()
   const port = env.KUBERNETES_SERVICE_PORT?.trim()
   if (!host || !port) return undefined

@@ -45,8 +45,9 @@ function latest (...times: Array<string | undefined>): number | undefined {
 /**
  * Translates an Argo CD notification (`{"app": {{toJson .app}}}`) into a DeploymentResult. The
  * Application's labels and annotations travel with it, so mapping needs no Kubernetes look-up.
+ * `now` (the service's clock) is when it happened if the Application names no time.
  */
-export function fromArgoNotification ({ app }: ArgoNotification): DeploymentResult {
+export function fromArgoNotification ({ app }: ArgoNotification, now: number): DeploymentResult {
   const { metadata, status } = app
   const op = status?.operationState
   const { outcome, reason } = judgeApplication(status)
@@ -83,7 +84,7 @@ export function fromArgoNotification ({ app }: ArgoNotification): DeploymentResu
     metadata: metadata.annotations ?? {},
     labels: metadata.labels ?? {},
     // Health turns Healthy minutes after the sync finished; reconciledAt is when Argo CD saw it.
-    occurredAt: latest(op?.finishedAt, status?.reconciledAt) ?? Date.now(),
+    occurredAt: latest(op?.finishedAt, status?.reconciledAt) ?? now,
     deliveryId: createHash('sha256').update(identity).digest('hex')
   }
 }
