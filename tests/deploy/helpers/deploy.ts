@@ -24,7 +24,7 @@ export function parseAllDocuments (text: string, name: string): Doc[] {
   return values as Doc[]
 }
 
-// The variables the service reads (README "Configuration"). POD_NAMESPACE: plugins/engine.ts
+// The variables the service reads (README "Configuration"). POD_NAMESPACE: app/config.ts
 // reports it when registering as a Keptn uniform; the chart sets it from the downward API.
 export const knownEnv = new Set([
   'PORT', 'HOST', 'LOG_LEVEL', 'NODE_ENV', 'FLUX_HMAC_KEYS', 'FLUX_WEBHOOK_TOKEN', 'ARGOCD_WEBHOOK_TOKEN',
