@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { Client } from 'undici'
 import { build, logCapture } from '../helpers/app.js'
 import { testCertificates } from '../helpers/redis-security.js'
+import { waitFor } from '../helpers/wait.js'
 
 // HTTPS without a mesh: TLS_CERT_FILE and TLS_KEY_FILE, and a renewed certificate (cert-manager
 // rewrites the Secret's files) served to new connections without a restart.
@@ -47,15 +48,14 @@ t.test('serves HTTPS with TLS_CERT_FILE/TLS_KEY_FILE and picks up a swapped cert
 
   // A half-written pair (a key that does not fit the certificate) is refused; the old one stays.
   copyFileSync(certs.namedServerCert, cert)
-  const deadline = Date.now() + 5000
-  while (!/could not reload the TLS certificate/.test(log.text()) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  await waitFor('the half-written pair is refused', () => /could not reload the TLS certificate/.test(log.text()))
   t.match(log.text(), /could not reload the TLS certificate; keeping the current one/)
   t.match(await presented(port), /IP Address:127\.0\.0\.1/, 'still the first certificate')
 
   // cert-manager's way: the new pair appears at once (rename over the old files).
   writeFileSync(join(dir, 'new.key'), readFileSync(certs.namedServerKey))
   renameSync(join(dir, 'new.key'), key)
-  while (!/reloaded the TLS certificate/.test(log.text()) && Date.now() < deadline + 5000) await new Promise(resolve => setTimeout(resolve, 50))
+  await waitFor('the new pair is loaded', () => /reloaded the TLS certificate/.test(log.text()))
   const now = await presented(port)
   t.notMatch(now, /IP Address/, 'a new connection gets the renewed certificate')
   t.match(now, /DNS:localhost/)

@@ -1,20 +1,18 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { build } from '../helpers/app.js'
+import { build, outboxDepth, outboxDrained } from '../helpers/app.js'
 import { uniquePrefix } from '../helpers/redis.js'
 import { startRedisCluster, startSentinelSetup } from '../helpers/redis-cluster.js'
 import { bridgeEnv, testCertificates, type RedisSecurity } from '../helpers/redis-security.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
 // Redis fails over while Keptn and Flux keep sending: whatever was answered 2xx is delivered to
 // Keptn exactly once; whatever was not was answered 503 and is retried by its sender.
 
 // Four real failovers (about 20 s each) plus the traffic around them: longer than tap's 30 s default.
 t.setTimeout(480_000)
-
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 function env (fake: KeptnFake, redis: Record<string, string>) {
   return {
@@ -36,7 +34,7 @@ function env (fake: KeptnFake, redis: Record<string, string>) {
 
 async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInstance[], failover: () => Promise<void>) {
   const statuses = new Map<number, number>()
-  const services: Array<{ triggeredId: string, finished: boolean }> = []
+  const services: Array<{ lane: string, triggeredId: string, finished: boolean }> = []
   // Shared with the lanes: `afterFailover` counts services sent once Redis has switched over.
   const state = { stopping: false, afterFailover: -1 }
 
@@ -55,7 +53,7 @@ async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInst
       const triggered = makeTriggered({ project: 'podtato', stage: 'dev', service })
       const pushed = await send(() => app.inject(pushTriggered(fake, triggered)))
       if (pushed.statusCode >= 300) continue
-      const entry = { triggeredId: triggered.id, finished: false }
+      const entry = { lane: name, triggeredId: triggered.id, finished: false }
       services.push(entry)
       const metadata = { revision: '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': service }
       // Flux retries the same event, so a retry of a stored one is a duplicate.
@@ -69,22 +67,22 @@ async function failoverUnderTraffic (t: Test, fake: KeptnFake, apps: FastifyInst
   }
 
   const traffic = Promise.all(apps.map((app, i) => lane(app, `svc${i}`)))
-  await sleep(1000)
+  // Fail over under traffic: once results are accepted on every app.
+  const flowing = () => apps.every((_, i) => services.filter(s => s.lane === `svc${i}` && s.finished).length >= 5)
+  await waitFor('traffic flows on every app', flowing, 30_000).catch(err => { state.stopping = true; throw err })
   await failover()
   state.afterFailover = 0
-  const deadline = Date.now() + 15_000
-  while (state.afterFailover < 20 && Date.now() < deadline) await sleep(100)
+  // The assertion below says how far it got.
+  await waitFor('20 services went through after the failover', () => state.afterFailover >= 20, 30_000).catch(() => {})
   state.stopping = true
   await traffic
   t.ok(state.afterFailover >= 20, `traffic flows again after the failover (${state.afterFailover} services)`)
 
   const finished = services.filter(s => s.finished)
-  const outboxDepth = async () => (await apps[0]!.inject('/api/v1/deployments')).json().outboxDepth as number
   await fake.waitFor(f => ofType(f, 'finished').length >= finished.length, 30_000)
-  const settled = Date.now() + 10_000
-  while (await outboxDepth() > 0 && Date.now() < settled) await sleep(200)
-  t.equal(await outboxDepth(), 0, 'every delivery was settled, so nothing is sent again when a lease runs out')
-  await sleep(500)
+  // Every delivery settled: nothing is left that a lease running out could send again.
+  await outboxDrained(apps[0]!, 30_000).catch(() => {})
+  t.equal(await outboxDepth(apps[0]!), 0, 'every delivery was settled, so nothing is sent again when a lease runs out')
 
   t.same([...statuses.keys()].filter(s => s !== 200 && s !== 202 && s !== 503), [], `only 2xx and 503 answered (${JSON.stringify([...statuses])})`)
   const count = (type: string) => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import { fluxRequest } from '../helpers/flux.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 
@@ -43,8 +43,6 @@ async function trigger (app: FastifyInstance, fake: KeptnFake, data = podtato) {
   return ev
 }
 
-const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
-
 withKeptnFake(t, 'Synced and Healthy finishes succeeded/pass; repeated notifications give one .finished', async (t, fake) => {
   const app = await build(t, env(fake))
   const triggered = await trigger(app, fake)
@@ -54,8 +52,8 @@ withKeptnFake(t, 'Synced and Healthy finishes succeeded/pass; repeated notificat
   t.match(first.json(), { status: 'accepted', ...podtato, triggeredId: triggered.id })
   t.equal((await app.inject(argo(body))).json().status, 'duplicate')
   t.equal((await app.inject(argo({ ...body, trigger: 'on-deployed-again' }))).json().status, 'duplicate', 'the same sync state is one delivery')
-  await fake.waitFor(f => finished(f).length === 1)
-  t.match(finished(fake)[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass', deployment: { gitCommit: '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8' } } })
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'succeeded', result: 'pass', deployment: { gitCommit: '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8' } } })
 })
 
 withKeptnFake(t, 'Degraded finishes errored/fail; Running finishes nothing', async (t, fake) => {
@@ -65,8 +63,8 @@ withKeptnFake(t, 'Degraded finishes errored/fail; Running finishes nothing', asy
   t.equal(running.statusCode, 200)
   t.match(running.json(), { status: 'ignored', reason: /not a deployment outcome/ })
   t.equal((await app.inject(argo(fixture('app-degraded')))).statusCode, 202)
-  await fake.waitFor(f => finished(f).length === 1)
-  t.match(finished(fake)[0], { triggeredid: triggered.id, data: { status: 'errored', result: 'fail' } })
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'errored', result: 'fail' } })
 })
 
 withKeptnFake(t, 'a missing or wrong token is 401; an unset token in production disables the hook', async (t, fake) => {

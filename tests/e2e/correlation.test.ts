@@ -2,9 +2,9 @@ import t from 'tap'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from '../helpers/app.js'
+import { build, outboxDrained } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest, unmapped } from '../helpers/flux.js'
 
 const redisUrl = await testRedisUrl()
@@ -14,14 +14,14 @@ function env (fake: KeptnFake, over: Record<string, string> = {}) {
   return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over }
 }
 
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-
 withKeptnFake(t, 'a pulled triggered event gets one .started, however often Keptn keeps listing it', async (t, fake) => {
   const triggered = makeTriggered(podtato)
   fake.addTriggered(triggered)
-  await build(t, env(fake, { KEPTN_POLL_INTERVAL: '30ms' }))
+  const app = await build(t, env(fake, { KEPTN_POLL_INTERVAL: '30ms' }))
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   await fake.waitFor(f => f.requests.filter(r => r.method === 'GET').length >= 5)
+  // Whatever those listings queued has been sent.
+  await outboxDrained(app)
   const started = ofType(fake, 'started')
   t.equal(started.length, 1)
   t.match(started[0], { triggeredid: triggered.id, shkeptncontext: triggered.shkeptncontext, data: podtato })
@@ -77,7 +77,8 @@ withKeptnFake(t, 'Flux retries and two app instances on one Redis give one .fini
   const answers = await Promise.all([a, b, a, b, a].map(app => app.inject(request)))
   t.same(answers.map(r => r.json().status).sort(), ['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate'])
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
-  await new Promise(resolve => setTimeout(resolve, 300))
+  // a and b share one outbox: once it is empty, no second .finished is on its way.
+  await outboxDrained(a)
   t.equal(ofType(fake, 'finished').length, 1)
   t.equal(ofType(fake, 'started').length, 1)
 })
@@ -140,6 +141,7 @@ withKeptnFake(t, 'KEPTN_PROJECTS scopes both paths: other projects are neither p
   const pushed = await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(makeTriggered({ project: 'other', stage: 'dev', service: 'y' })) })
   t.match(pushed.json(), { status: 'ignored', reason: 'project other is not in KEPTN_PROJECTS' })
   await fake.waitFor(f => ofType(f, 'started').length === 1 && f.requests.filter(r => r.method === 'GET').length >= 3)
+  await outboxDrained(app)
   t.same(ofType(fake, 'started').map(e => e.triggeredid), [mine.id])
   t.ok(fake.requests.filter(r => r.method === 'GET').every(r => r.path.includes('project=podtato')), 'the listing is asked per project')
 })

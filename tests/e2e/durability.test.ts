@@ -1,18 +1,17 @@
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { request } from 'undici'
-import { build, manualClock } from '../helpers/app.js'
+import { build, manualClock, outboxDrained } from '../helpers/app.js'
 import { startRedisServer, testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { hmacKey } from '../helpers/app.js'
 import { startBridge } from '../helpers/process.js'
+import { waitFor } from '../helpers/wait.js'
 
 // Never lose, never double, never hang: real Redis, real processes, the strict Keptn fake.
 
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 const fast = { DELIVERY_POLL_INTERVAL: '50ms', DELIVERY_BACKOFF_BASE: '50ms', DELIVERY_BACKOFF_MAX: '200ms', KEPTN_TIMEOUT: '1s', DELIVERY_LEASE: '2s' }
 
@@ -32,7 +31,8 @@ withKeptnFake(t, 'Keptn answering 503 for a while, then recovering: each event d
   await app.inject(pushTriggered(fake, triggered))
   await app.inject(fluxRequest(fluxEvent()))
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
-  await sleep(300)
+  // Settled: nothing is left in the outbox that could be sent again.
+  await outboxDrained(app)
   t.equal(ofType(fake, 'started').length, 1)
   t.equal(ofType(fake, 'finished').length, 1)
   t.ok(fake.requests.filter(r => r.status === 503).length >= 4, 'the 503s were really answered')
@@ -45,7 +45,8 @@ withKeptnFake(t, 'Keptn answering 400: dead-lettered with its message, not retri
   const triggered = makeTriggered(podtato)
   await app.inject(pushTriggered(fake, triggered))
   await fake.waitFor(f => f.requests.some(r => r.method === 'POST' && r.status === 400))
-  await sleep(400)
+  // Dead-lettered: gone from the outbox, so no retry can come any more.
+  await outboxDrained(app)
   t.equal(fake.requests.filter(r => r.method === 'POST').length, 1, 'tried once')
   const listed = (await app.inject('/api/v1/deployments')).json()
   t.match(listed.deadLetters, [{ entry: { id: `started:${triggered.id}`, kind: 'started' }, attempts: [{ status: 400 }] }])
@@ -63,7 +64,8 @@ withKeptnFake(t, 'deadline: two replicas finish an overdue deployment once as er
   await fake.waitFor(f => ofType(f, 'started').length === 1)
   clock.advance(2001)
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
-  await sleep(500)
+  // Both replicas share the outbox: once it is empty, neither has a second .finished to send.
+  await outboxDrained(b)
   t.equal(ofType(fake, 'finished').length, 1)
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, data: { status: 'errored', result: 'fail', message: /Timed out after 2s waiting for Flux/ } })
   const late = await b.inject(fluxRequest(fluxEvent()))
@@ -81,7 +83,7 @@ withKeptnFake(t, 'Redis stopped and started again: readiness flips, writes get 5
   t.equal((await app.inject(fluxRequest(fluxEvent()))).statusCode, 202, 'accepted while Keptn is failing')
 
   await redis.stop()
-  await sleep(200)
+  await waitFor('readiness flips to 503', async () => (await app.inject('/readyz')).statusCode === 503)
   t.equal((await app.inject('/readyz')).statusCode, 503)
   const scrape = await app.inject('/metrics')
   t.equal(scrape.statusCode, 200, 'metrics are still scraped while Redis is away')
@@ -93,8 +95,7 @@ withKeptnFake(t, 'Redis stopped and started again: readiness flips, writes get 5
   t.equal(during.headers['retry-after'], '15', 'long enough that Flux\'s 4 retries span a 60 s outage')
 
   await redis.start()
-  const deadline = Date.now() + 10_000
-  while ((await app.inject('/readyz')).statusCode !== 200 && Date.now() < deadline) await sleep(100)
+  await waitFor('ready again', async () => (await app.inject('/readyz')).statusCode === 200)
   t.equal((await app.inject('/readyz')).statusCode, 200, 'ready again after Redis came back')
   t.match((await app.inject('/metrics')).body, /kgb_store_up 1/)
   fake.heal()
@@ -120,14 +121,16 @@ withKeptnFake(t, 'Keptn down while Flux reports, every replica killed with SIGKI
   const flux = fluxRequest(fluxEvent())
   const answers = await Promise.all(replicas.map(r => post(r.url, '/hooks/flux', flux.payload, flux.headers)))
   t.same(answers.map(a => a.status).sort(), [200, 202], 'one accepted, the other saw a duplicate')
-  await sleep(300)
+  // The .finished is in the outbox and a replica has tried Keptn (refused): killed with work owed.
+  const retriedFinished = async (url: string) => /kgb_delivery_retries_total\{kind="finished"\} [1-9]/.test(await (await request(url + '/metrics')).body.text())
+  await waitFor('a replica tried to deliver the .finished while Keptn was down', async () => (await Promise.all(replicas.map(r => retriedFinished(r.url)))).includes(true))
   for (const replica of replicas) t.equal(await replica.kill('SIGKILL'), 'SIGKILL')
 
   await fake.comeBack()
   const restarted = await startBridge(shared)
   t.teardown(() => restarted.kill())
   await fake.waitFor(f => ofType(f, 'finished').length === 1, 15_000)
-  await sleep(500)
+  await outboxDrained(restarted.url)
   t.equal(ofType(fake, 'finished').length, 1, 'one .finished, after every replica was killed')
   t.equal(ofType(fake, 'started').length, 1)
   t.match(ofType(fake, 'finished')[0], { triggeredid: triggered.id, shkeptncontext: triggered.shkeptncontext })
@@ -188,9 +191,11 @@ withKeptnFake(t, 'SIGTERM: finishes the request in flight, stops accepting, exit
     yield body.subarray(10)
   })()
   const inFlight = client.request({ method: 'POST', path: '/hooks/flux', headers: { ...flux.headers, 'content-length': String(body.length) }, body: Readable.from(slowBody) })
-  await sleep(200)
+  await waitFor('the bridge has the request in flight', () => bridge.logs.some(line => /incoming request/.test(line) && line.includes('/hooks/flux')))
   bridge.proc.kill('SIGTERM')
-  await sleep(200)
+  // Still holding the request in flight, it stops listening: a new connection is refused.
+  const refused = () => request(bridge.url + '/healthz').then(async res => { await res.body.dump(); return false }, () => true)
+  await waitFor('new connections are refused', refused)
   await t.rejects(request(bridge.url + '/healthz'), 'new connections are refused once shutting down')
   sendRest()
   const res = await inFlight
@@ -205,10 +210,14 @@ withKeptnFake(t, 'a slow Keptn (it stores each event but answers after KEPTN_TIM
   const deployments = Array.from({ length: 6 }, (_, i) => makeTriggered({ ...podtato, service: `svc-${i}` }))
   for (const ev of deployments) t.equal((await app.inject(pushTriggered(fake, ev))).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === deployments.length)
-  // Past the timeout each attempt is uncertain: the bridge waits KEPTN_TIMEOUT, asks Keptn, finds it.
-  await fake.waitFor(f => f.requests.filter(r => r.path.startsWith('/api/controlPlane/v1/sequence-execution')).length >= deployments.length, 15_000)
+  // Past the timeout each attempt is uncertain: the bridge waits KEPTN_TIMEOUT, asks Keptn about
+  // each deployment (by its context), finds it.
+  const askedAbout = (f: KeptnFake) => new Set(f.requests.filter(r => r.path.startsWith('/api/controlPlane/v1/sequence-execution'))
+    .map(r => new URL(r.path, 'http://keptn.invalid').searchParams.get('keptnContext')))
+  await fake.waitFor(f => deployments.every(ev => askedAbout(f).has(ev.shkeptncontext!)), 15_000)
   fake.answerLate(0)
-  await sleep(500)
+  // Every entry found in Keptn and settled: none is left that could be resent.
+  await outboxDrained(app)
   t.equal(ofType(fake, 'started').length, deployments.length, 'one .started each, not one per attempt')
   t.same(fake.violations, [])
 })

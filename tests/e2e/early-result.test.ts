@@ -1,9 +1,9 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, logCapture, manualClock } from '../helpers/app.js'
+import { build, logCapture, manualClock, outboxDrained } from '../helpers/app.js'
 import { createMemoryStore } from '../../app/store/memory/memory-store.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
@@ -14,8 +14,6 @@ import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 
 const redisUrl = await testRedisUrl()
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 function env (fake: KeptnFake, over: Record<string, string> = {}) {
   return { REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over }
@@ -60,7 +58,8 @@ withKeptnFake(t, 'a held result finishes only the deployment of its own version,
   const same = [triggeredFor('0.3.3'), triggeredFor('0.3.3')]
   for (const ev of same) t.equal((await push(app, fake, ev)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 1)
-  await sleep(200)
+  // Everything the pushes queued has been sent: a second .finished would have been by now.
+  await outboxDrained(app)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [same[0]!.id], 'the first deployment asking for 0.3.3 is finished')
   t.same((await pendingIds(app)).sort(), [other.id, same[1]!.id].sort(), '0.3.4 and the second 0.3.3 still wait for Flux')
 })
@@ -72,7 +71,7 @@ withKeptnFake(t, 'two results of a version that came first finish two deployment
   const deployments = [triggeredFor('0.3.3'), triggeredFor('0.3.3'), triggeredFor('0.3.3')]
   for (const ev of deployments) t.equal((await push(app, fake, ev)).statusCode, 202)
   await fake.waitFor(f => ofType(f, 'started').length === 3 && ofType(f, 'finished').length === 2)
-  await sleep(200)
+  await outboxDrained(app)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [deployments[0]!.id, deployments[1]!.id])
   t.same(await pendingIds(app), [deployments[2]!.id], 'the third waits for Flux')
 })
@@ -89,7 +88,7 @@ withKeptnFake(t, 'a result that names no version is not held: it cannot tell whi
   const triggered = triggeredFor('0.3.3')
   await push(app, fake, triggered)
   await fake.waitFor(f => ofType(f, 'started').length === 1)
-  await sleep(200)
+  await outboxDrained(app)
   t.equal(ofType(fake, 'finished').length, 0)
   t.same(await pendingIds(app), [triggered.id])
 })
@@ -108,7 +107,8 @@ withKeptnFake(t, 'a held result runs out after EARLY_RESULT_WINDOW; 0 turns hold
   await push(off, fake, unheld)
 
   await fake.waitFor(f => ofType(f, 'started').length === 2)
-  await sleep(200)
+  await outboxDrained(app)
+  await outboxDrained(off)
   t.equal(ofType(fake, 'finished').length, 0, 'neither is finished by the early result')
   t.same(await pendingIds(app), [late.id])
   t.same(await pendingIds(off), [unheld.id])
@@ -126,7 +126,7 @@ withKeptnFake(t, 'a used held result finishes no second deployment, even after t
   const second = triggeredFor('0.3.3')
   await push(app, fake, second)
   await fake.waitFor(f => ofType(f, 'started').length === 2)
-  await sleep(200)
+  await outboxDrained(app)
   t.same(ofType(fake, 'finished').map(e => e.triggeredid), [first.id], 'the second deployment of 0.3.3 waits for Flux')
   t.same(await pendingIds(app), [second.id])
 })
@@ -150,7 +150,8 @@ withKeptnFake(t, 'two replicas taking two deployments of the held version at onc
   const answers = await Promise.all([push(a, fake, both[0]), push(b, fake, both[1]), push(b, fake, both[0]), push(a, fake, both[1])])
   t.same(answers.map(r => r.json().status).sort(), ['accepted', 'accepted', 'duplicate', 'duplicate'])
   await fake.waitFor(f => ofType(f, 'started').length === 2 && ofType(f, 'finished').length === 1)
-  await sleep(300)
+  // a and b share the store, so one outbox.
+  await outboxDrained(a)
   t.equal(ofType(fake, 'finished').length, 1, 'one .finished')
   t.equal((await pendingIds(a)).length, 1, 'the other deployment still waits for Flux')
 })

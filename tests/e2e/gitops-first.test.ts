@@ -1,14 +1,14 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, logCapture } from '../helpers/app.js'
+import { build, logCapture, outboxDrained } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
 import { withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
+import { waitFor } from '../helpers/wait.js'
 
 // GitOps-first: Flux deploys, Keptn's sequence follows, once per revision.
 
 const redisUrl = await testRedisUrl()
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 const mapped = { 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' }
 
 function envFor (fake: KeptnFake, over: Record<string, string> = {}) {
@@ -42,7 +42,8 @@ withKeptnFake(t, 'a Flux success with no pending deployment triggers the sequenc
 
   t.equal((await b.inject(fluxRequest(deployed('0.3.3')))).statusCode, 202, 'a new revision triggers again')
   await fake.waitFor(f => sequences(f).length === 2)
-  await sleep(300)
+  // a and b share one outbox: once it is empty, no third sequence is on its way.
+  await outboxDrained(a)
   t.same(sequences(fake).map(e => (e.data as { labels: Record<string, string> }).labels['gitops.revision']), ['0.3.2', '0.3.3'])
   t.not(sequences(fake)[0]!.shkeptncontext, sequences(fake)[1]!.shkeptncontext, 'each sequence has its own context')
 })
@@ -64,7 +65,8 @@ withKeptnFake(t, 'a failure triggers nothing and is counted', async (t, fake) =>
   const res = await app.inject(fluxRequest(deployed('0.3.4', { severity: 'error', reason: 'UpgradeFailed', message: 'Helm upgrade failed: image pull backoff' })))
   t.equal(res.statusCode, 200)
   t.match(res.json(), { status: 'ignored', reason: 'failure with no pending deployment: nothing triggered' })
-  await sleep(200)
+  // Whatever the failure might have queued has been sent by now.
+  await outboxDrained(app)
   t.same(sequences(fake), [])
   t.match((await app.inject('/metrics')).body, /kgb_events_received_total\{source="flux",reason="UpgradeFailed",result="ignored-no-pending"\} 1/)
 })
@@ -93,7 +95,8 @@ withKeptnFake(t, 'KEPTN_REGISTER=true registers the bridge as a Keptn uniform', 
 t.test('KEPTN_REGISTER=true without KEPTN_API_URL says it does not register, and never claims it did', async t => {
   const logs = logCapture()
   await build(t, { KEPTN_REGISTER: 'true', LOG_LEVEL: 'info' }, { logDestination: logs.stream })
-  await sleep(50)
+  // The app is ready (build waited for it) and says it does not register: the decision is made.
+  await waitFor('the warning is logged', () => /KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering/.test(logs.text()))
   t.match(logs.text(), /KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering/)
   t.notMatch(logs.text(), /registered with Keptn uniform/)
 })

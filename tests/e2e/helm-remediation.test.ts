@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from '../helpers/app.js'
-import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake, ofType } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { startKubernetesFake, type KubernetesFake } from '../helpers/kubernetes-fake.js'
 
@@ -12,7 +12,6 @@ import { startKubernetesFake, type KubernetesFake } from '../helpers/kubernetes-
 
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 const token = 'service-account-token-0123456789'
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 
 async function setup (t: Parameters<Parameters<typeof withKeptnFake>[2]>[0], fake: KeptnFake) {
   const kube = await startKubernetesFake({ token })

@@ -1,16 +1,17 @@
 import t from 'tap'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { build, logCapture } from '../helpers/app.js'
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js'
-import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, pushTriggered, type KeptnFake, ofType } from '../helpers/keptn-fake.js'
 import { createRemote, helloRelease, tempDir, writeTargets } from '../core/gitops/fixture.js'
+import { waitFor } from '../helpers/wait.js'
 
 // POST /events/keptn takes no credentials (Keptn's distributor sends none): a pushed event is a
 // hint, and only what Keptn itself lists as an open deployment.triggered is acted on.
 
 const redisUrl = await testRedisUrl()
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const env = (fake: KeptnFake, over: Record<string, string> = {}) =>
   ({ REDIS_URL: redisUrl, KEY_PREFIX: uniquePrefix(), KEPTN_API_URL: fake.url, KEPTN_API_TOKEN: fake.token, KEPTN_POLL_INTERVAL: '0', ...over })
 const forge = (ev: unknown) => ({ method: 'POST' as const, url: '/events/keptn', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(ev) })
@@ -41,11 +42,15 @@ withKeptnFake(t, 'a push that changes a real event\'s service or image: only Kep
 })
 
 withKeptnFake(t, 'a replayed push of an event Keptn has since closed is ignored', async (t, fake) => {
-  const app = await build(t, env(fake, { RETENTION: '1s' }))
+  const settings = env(fake, { RETENTION: '1s' })
+  const app = await build(t, settings)
+  const redis = new Redis(redisUrl)
+  t.teardown(() => redis.quit())
   const real = makeTriggered(podtato)
   t.equal((await app.inject(pushTriggered(fake, real))).statusCode, 202)
   fake.removeTriggered(real.id)
-  await new Promise(resolve => setTimeout(resolve, 1100))
+  // RETENTION runs out: the id's markers (seen, owner) expire in Redis.
+  await waitFor('the bridge has forgotten the id', async () => (await redis.keys(`{${settings.KEY_PREFIX}:*}:*:${real.id}`)).length === 0)
   const replay = await app.inject(forge(real))
   t.match(replay.json(), { status: 'ignored', reason: /Keptn does not list/ }, 'once the id is forgotten, Keptn decides, and it says closed')
 })
@@ -71,8 +76,13 @@ withKeptnFake(t, 'with Git targets, a forged push writes nothing to Git', async 
   const before = await remote.count()
   const forged = makeTriggered({ ...podtato, configurationChange: { values: { image: 'evil.example/backdoor:6.6.6' } } })
   t.match((await app.inject(forge(forged))).json(), { status: 'ignored' })
-  await new Promise(resolve => setTimeout(resolve, 500))
-  t.equal(await remote.count(), before, 'no commit')
+  // Writes to one clone run in turn: once a real deployment pushed after the forged one is
+  // committed, any write the forged push had started would have been committed before it.
+  const real = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
+  t.equal((await app.inject(pushTriggered(fake, real))).statusCode, 202)
+  await waitFor('the real deployment is committed', async () => await remote.count() > before)
+  t.equal(await remote.count(), before + 1, 'one commit, the real deployment\'s: none for the forged push')
+  t.match(await remote.show('apps/dev/helloservice.yaml'), /tag: "v0\.3\.3"/)
   t.notMatch(await remote.show('apps/dev/helloservice.yaml'), /6\.6\.6/)
 })
 
@@ -94,8 +104,7 @@ withKeptnFake(t, 'imagePattern bounds Git writes: an image outside it is never w
   t.equal(await remote.count(), before, 'nothing written')
   const inside = makeTriggered({ ...podtato, configurationChange: { values: { image: 'ghcr.io/podtato-head/podtato-server:v0.3.3' } } })
   t.equal((await app.inject(pushTriggered(fake, inside))).statusCode, 202)
-  const deadline = Date.now() + 15_000
-  while (await remote.count() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  await waitFor('the matching image is committed', async () => await remote.count() > before)
   t.match(await remote.show('apps/dev/helloservice.yaml'), /tag: "v0\.3\.3"/, 'a matching image is written')
 })
 

@@ -180,6 +180,8 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     const event = ev as KeptnCloudEvent
     fake.received.push(event)
     track(event)
+    // Waiters see an event as soon as it is stored, even when its answer is held back (answerLate).
+    changed()
     const reply = () => answer(req, res, 200, { keptnContext: event.shkeptncontext ?? randomUUID() })
     if (lateMs > 0) sleep(lateMs).then(reply, () => {})
     else reply()
@@ -382,6 +384,11 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     }
   }
   return fake
+}
+
+/** The `sh.keptn.event.deployment.<type>` events the fake took in (`started`, `finished`, …), in order. */
+export function ofType (fake: Pick<KeptnFake, 'received'>, type: string): KeptnCloudEvent[] {
+  return fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 }
 
 /** A `deployment.triggered` event as Keptn lists it; `data` fields override the defaults. */

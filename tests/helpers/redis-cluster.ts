@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { freePort } from './redis.js'
+import { waitFor } from './wait.js'
 import { clientOptions, sentinelSecurity, serverArgs, type RedisSecurity } from './redis-security.js'
 
 // Real Redis Cluster and Sentinel deployments on loopback, for the tests in tests/cluster.
@@ -13,7 +14,6 @@ import { clientOptions, sentinelSecurity, serverArgs, type RedisSecurity } from 
 // a volume), and an fsync per write would only slow the suite.
 
 const run = promisify(execFile)
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 // Each server runs under `sh`, which kills it when its stdin closes: on stop(), and also when the
 // test process dies, however it dies (tap's timeout SIGKILL included), so no server is left over.
@@ -69,13 +69,8 @@ function cliArgs ({ password, tls }: RedisSecurity): string[] {
   ]
 }
 
-async function waitUntil (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
-    await sleep(50)
-  }
-}
+/** Redis needs its time to elect, sync and fail over: 30 s each, not waitFor's 15 s. */
+const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitFor(what, check, timeoutMs, 50)
 
 type Command = ReturnType<typeof commandWith>
 const infoWith = (command: Command) => async (address: string, section: string) => String(await command(address, 'INFO', section) ?? '')

@@ -6,6 +6,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { randomBytes } from 'node:crypto'
 import { clientOptions, serverArgs, type RedisSecurity } from './redis-security.js'
+import { waitFor } from './wait.js'
 
 // Tests talk to a real Redis: REDIS_URL when given, else a private redis-server started here on a
 // free port with nothing kept on disk. Never the machine's shared instance on 6379.
@@ -55,11 +56,7 @@ function ping (port: number, security: RedisSecurity): Promise<boolean> {
 }
 
 async function waitForPing (port: number, security: RedisSecurity, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await ping(port, security)) {
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
+  await waitFor(`redis-server on port ${port} answers PING`, () => ping(port, security), timeoutMs, 20)
 }
 
 /**

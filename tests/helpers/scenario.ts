@@ -1,11 +1,10 @@
 import type { Test } from 'tap'
 import { build, logCapture } from './app.js'
 import { uniquePrefix } from './redis.js'
-import { makeTriggered, pushTriggered, type KeptnFake } from './keptn-fake.js'
+import { makeTriggered, pushTriggered, type KeptnFake, ofType } from './keptn-fake.js'
 import { fluxEvent, fluxRequest } from './flux.js'
 
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 
 /**
  * The whole loop once on a fresh app with this Redis environment: Keptn's triggered event pushed,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helpers/app.js'
-import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { withKeptnFake, makeTriggered, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 
 // Argo CD Notifications, as Argo CD runs them, against the bridge: tests/peers/argocd builds
@@ -51,8 +51,6 @@ const rollouts = [
   { first: 'r4-running', tag: 'v0.3.5', done: 'r4-degraded', trigger: 'keptn-on-health-degraded', status: 'errored', result: 'fail' }
 ]
 
-const finished = (fake: KeptnFake) => fake.received.filter(e => e.type === 'sh.keptn.event.deployment.finished')
-
 async function trigger (app: FastifyInstance, fake: KeptnFake, tag: string): Promise<KeptnCloudEvent> {
   const ev = makeTriggered({ ...podtato, configurationChange: { values: { image: `${image}:${tag}` } } })
   const res = await app.inject(pushTriggered(fake, ev))
@@ -79,7 +77,7 @@ withKeptnFake(t, 'each rollout is reported once, when it is done: Healthy, sync 
       rollout = starting
       triggered.set(starting.tag, await trigger(app, fake, starting.tag))
     }
-    const before = finished(fake).length
+    const before = ofType(fake, 'finished').length
     const report = await notify(['-url', url, '-token', token, '-state', state, '-step', step]) as Report
     await t.test(`${step}: ${description}`, async t => {
       t.same(report.errors, [], 'no engine or delivery error')
@@ -90,21 +88,21 @@ withKeptnFake(t, 'each rollout is reported once, when it is done: Healthy, sync 
         t.equal(report.answers.length, 1, 'one webhook request')
         t.match(report.answers[0], { trigger: rollout.trigger, status: 202, body: { status: 'accepted', ...podtato, triggeredId: triggered.get(rollout.tag)!.id } },
           'the bridge accepts it for this rollout\'s deployment')
-        await fake.waitFor(f => finished(f).length === before + 1)
-        const done = finished(fake).at(-1)!
+        await fake.waitFor(f => ofType(f, 'finished').length === before + 1)
+        const done = ofType(fake, 'finished').at(-1)!
         t.match(done, { triggeredid: triggered.get(rollout.tag)!.id, data: { ...podtato, status: rollout.status, result: rollout.result } },
           `Keptn receives ${rollout.status}/${rollout.result}`)
       } else {
         t.same(report.fired, [], 'nothing fires')
         t.same(report.answers, [], 'no webhook request: the bridge hears nothing')
-        t.equal(finished(fake).length, before, 'no .finished')
+        t.equal(ofType(fake, 'finished').length, before, 'no .finished')
       }
     })
   }
 
   for (const r of rollouts) {
-    const mine = finished(fake).filter(e => e.triggeredid === triggered.get(r.tag)!.id)
+    const mine = ofType(fake, 'finished').filter(e => e.triggeredid === triggered.get(r.tag)!.id)
     t.equal(mine.length, 1, `exactly one .finished for ${r.tag} (${r.status}/${r.result})`)
   }
-  t.equal(finished(fake).length, rollouts.length, 'no other .finished')
+  t.equal(ofType(fake, 'finished').length, rollouts.length, 'no other .finished')
 })

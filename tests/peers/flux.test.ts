@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { build } from '../helpers/app.js'
-import { makeTriggered, withKeptnFake, type KeptnFake, pushTriggered } from '../helpers/keptn-fake.js'
+import { makeTriggered, withKeptnFake, type KeptnFake, pushTriggered, ofType } from '../helpers/keptn-fake.js'
 import { startKubernetesFake } from '../helpers/kubernetes-fake.js'
 
 // The bridge driven by Flux's own code: `flux-events` prints an event exactly as helm-controller /
@@ -28,7 +28,6 @@ if (missing.length > 0) {
 
 const podtato = { project: 'podtato', stage: 'dev', service: 'helloservice' }
 const key = 'flux-peer-hmac-key-0123456789abcdef0123'
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const hex = (c: string, n: number) => c.repeat(n)
 const ociDigest = hex('d', 64).replace(/^d{12}/, '0a1b2c3d4e5f')
 const gitSha = '2f0a9c3e4b5d6e7f8091a2b3c4d5e6f708192a3b'

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { build } from '../helpers/app.js'
-import { withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
+import { withKeptnFake, type KeptnFake, ofType } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import type { KeptnCloudEvent } from '../../schemas/keptn-event.js'
 
@@ -31,7 +31,6 @@ function keptnEvent (kase: string, args: Record<string, string>): KeptnCloudEven
   return JSON.parse(res.stdout) as KeptnCloudEvent
 }
 
-const ofType = (fake: KeptnFake, type: string) => fake.received.filter(e => e.type === `sh.keptn.event.deployment.${type}`)
 const configRepoCommit = 'c0ffee11c0ffee22c0ffee33c0ffee44c0ffee55'
 const gitopsCommit = '9a8b7c6d5e4f30211203f4e5d6c7b8a9f0e1d2c3'
 

@@ -81,3 +81,22 @@ t.test('GET /api/v1/deployments pages: ?limit=N returns at most N pending deploy
   t.equal(page.pendingCount, 5, 'the count says how many there are')
   t.equal((await app.inject('/api/v1/deployments?limit=nonsense')).json().pending.length, 5, 'a bad limit falls back to the default')
 })
+
+t.test('the self-refreshing status page reads only the 50 rows of each list it shows; the JSON API keeps its limit', async t => {
+  const store = createMemoryStore()
+  const asked: number[] = []
+  const snapshot = store.snapshot.bind(store)
+  store.snapshot = async limit => { asked.push(limit); return await snapshot(limit) }
+  const app = await build(t, {}, { store })
+  for (let i = 0; i < 60; i++) {
+    const ev = makeTriggered({ project: 'podtato', stage: 'dev', service: `svc-${i}` })
+    await app.inject({ method: 'POST', url: '/events/keptn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ev) })
+  }
+  const page = await app.inject('/')
+  t.equal(page.statusCode, 200)
+  t.same(asked, [50], 'the page asks for 50')
+  t.match(page.body, /showing 50 of 60/)
+  t.equal((await app.inject('/api/v1/deployments')).json().pending.length, 60, 'the API still defaults to 500')
+  t.equal((await app.inject('/api/v1/deployments?limit=5000')).json().pending.length, 60)
+  t.same(asked, [50, 500, 1000], 'and caps ?limit at 1000')
+})
