@@ -16,6 +16,10 @@ t.test('a write slower than its lease keeps its claim: no second writer starts m
   await writeFile(hook, `#!/bin/sh\nwhile [ ! -e '${release}' ]; do sleep 0.02; done\nexit 0\n`)
   await chmod(hook, 0o755)
   const store = createMemoryStore()
+  // Counts the renewals that kept the claim: the proof that time passed while the push hung.
+  let renewed = 0
+  const renew = store.renewGitWrite.bind(store)
+  store.renewGitWrite = async (...args) => { const kept = await renew(...args); if (kept) renewed++; return kept }
   const delivery = createGitDelivery({
     targets: [{ project: 'podtato', stage: 'dev', service: 'helloservice', repo: remote.url, branch: 'main', file: 'apps/dev/helloservice.yaml', path: 'spec.values.image.tag', write: 'tag', index: 0, line: 1 }],
     workDir: join(await tempDir(t), 'work'),
@@ -23,7 +27,7 @@ t.test('a write slower than its lease keeps its claim: no second writer starts m
     clock: Date.now,
     logger: { ...recordingLogger(), debug: () => {}, error: () => {} },
     wake: () => {},
-    leaseMs: 90
+    leaseMs: 600
   })
   t.teardown(() => delivery.close())
   const td: TriggeredDeployment = {
@@ -33,8 +37,11 @@ t.test('a write slower than its lease keeps its claim: no second writer starts m
   delivery.onTriggered(td)
   const deadline = Date.now() + 15_000
   while ((await store.snapshot(1)).pending[0]?.commit === undefined && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
-  await new Promise(resolve => setTimeout(resolve, 300))
-  t.equal(await store.claimGitWrite(td, 'another-replica', 90, Date.now()), undefined, 'still claimed after more than three leases')
+  const since = Date.now()
+  // Renewed every third of the lease: six renewals span two leases of a push that hangs.
+  while ((renewed < 6 || Date.now() - since < 1200) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+  t.ok(renewed >= 6, 'the claim was renewed while the push hung')
+  t.equal(await store.claimGitWrite(td, 'another-replica', 600, Date.now()), undefined, 'still claimed after two leases')
   await writeFile(release, '')
   await delivery.close()
   t.equal((await store.snapshot(1)).pending[0]?.pushed, await remote.head(), 'pushed once the remote let it')
