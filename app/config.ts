@@ -202,6 +202,7 @@ export function loadConfig (env: Env = process.env): Config {
         kubernetesApiUrlFromEnv({ KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT: env.KUBERNETES_SERVICE_PORT }),
       tokenFile: r.str('KUBERNETES_TOKEN_FILE', `${serviceAccount}/token`),
       caFile: r.str('KUBERNETES_CA_FILE', `${serviceAccount}/ca.crt`),
+      observeIntervalMs: r.duration('OBSERVE_INTERVAL', '30s', { allowZero: true }),
       labelKeys: {
         project: r.str('KEPTN_PROJECT_LABEL', 'keptn.sh/project'),
         stage: r.str('KEPTN_STAGE_LABEL', 'keptn.sh/stage'),

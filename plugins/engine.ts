@@ -2,10 +2,13 @@ import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import { createBridge } from '../app/core/bridge.js'
 import type { Engine } from '../app/core/engine.js'
+import type { Seen } from '../app/core/observe/observer.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     engine: Engine
+    /** What observation last saw for a pending deployment; undefined when OBSERVE_INTERVAL is off. */
+    observed?: (triggeredId: string) => Seen | undefined
   }
 }
 
@@ -21,6 +24,7 @@ export default fp(async (app) => {
     hostname: hostname()
   })
   app.decorate('engine', bridge.engine)
+  if (bridge.observing) app.decorate('observed', bridge.observed)
   app.addHook('onReady', async () => bridge.start())
   app.addHook('preClose', async () => await bridge.stop())
 }, { name: 'engine', dependencies: ['store', 'keptn-client', 'metrics', 'config'] })

@@ -22,12 +22,15 @@ export default async function statusRoutes (app: FastifyInstance) {
   app.get('/api/v1/deployments', async (request) => {
     const asked = Number((request.query as { limit?: unknown } | undefined)?.limit)
     const limit = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, maxListed) : listed
-    return await app.store.snapshot(limit)
+    const snapshot = await app.store.snapshot(limit)
+    const observed = app.observed
+    // Per pending deployment, what observation (OBSERVE_INTERVAL) last saw of its GitOps objects.
+    return observed ? { ...snapshot, pending: snapshot.pending.map(td => ({ ...td, observed: observed(td.triggeredId) ?? null })) } : snapshot
   })
 
   app.get('/', async (_request, reply) => {
     const snapshot = await app.store.snapshot(shownOnPage)
-    const page = renderStatusPage(snapshot, { now: app.clock(), storeKind: app.store.kind, keptnMode: app.keptnMode, version, listLimit: shownOnPage })
+    const page = renderStatusPage(snapshot, { now: app.clock(), storeKind: app.store.kind, keptnMode: app.keptnMode, version, listLimit: shownOnPage, observed: app.observed })
     return await reply.type('text/html; charset=utf-8').send(page)
   })
 }

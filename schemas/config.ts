@@ -57,6 +57,8 @@ export const Config = Type.Object({
     apiUrl: Type.Optional(Type.String()),
     tokenFile: Type.String(),
     caFile: Type.String(),
+    /** OBSERVE_INTERVAL: how often pending deployments are checked against their GitOps objects' status (0 = off). */
+    observeIntervalMs: Type.Integer({ minimum: 0 }),
     labelKeys: LabelKeys
   }),
   maxEventAgeMs: Type.Integer({ minimum: 0 }),

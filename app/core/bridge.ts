@@ -15,6 +15,7 @@ import { buildResolvers } from './mapping/build-resolvers.js'
 import { createGitDelivery } from './gitops/git-delivery.js'
 import { loadGitTargets } from './gitops/targets.js'
 import type { OutboxEntry } from './types.js'
+import { startObserver, type Observer, type Seen } from './observe/observer.js'
 
 export interface BridgeDeps {
   config: Config
@@ -34,6 +35,10 @@ export interface Bridge {
   start (): void
   /** Stops all of it, waiting for what is in flight (deliveries, Git writes). */
   stop (): Promise<void>
+  /** True when OBSERVE_INTERVAL is on and a Kubernetes API is there to observe. */
+  observing: boolean
+  /** What observation (OBSERVE_INTERVAL) last saw for a pending deployment. */
+  observed (triggeredId: string): Seen | undefined
 }
 
 /**
@@ -101,15 +106,36 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
     logger.warn({}, 'KEPTN_REGISTER=true but KEPTN_API_URL is not set: NOT registering as a Keptn uniform (log-only mode).')
   }
 
+  const observing = config.kubernetes.observeIntervalMs > 0 && resolvers.list !== undefined
+  if (config.kubernetes.observeIntervalMs > 0 && !observing) {
+    logger.info({}, 'OBSERVE_INTERVAL: no Kubernetes API (not in a cluster, no KUBERNETES_API_URL): deployments finish by webhook only')
+  }
+  let observer: Observer | undefined
   const workers: Worker[] = []
   const stops: Array<() => Promise<void>> = []
   let started = false
   return {
     engine,
+    observing,
+    observed: triggeredId => observer?.seen(triggeredId),
     start () {
       if (started) return
       started = true
       delivery.start()
+      if (observing) {
+        observer = startObserver({
+          store,
+          kubernetes: { list: resolvers.list! },
+          resolve: resolvers.resolve,
+          accept: result => engine.acceptResult(result),
+          projectLabel: config.kubernetes.labelKeys.project,
+          everyObject: config.mappingFile !== undefined,
+          intervalMs: config.kubernetes.observeIntervalMs,
+          clock,
+          logger
+        })
+        stops.push(observer.stop)
+      }
       workers.push(startDeadlines({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }))
       if (config.keptn.apiUrl && config.keptn.pollIntervalMs > 0) {
         workers.push(startKeptnPoller({

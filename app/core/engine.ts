@@ -80,10 +80,11 @@ export type TriggeredAnswer =
 function finishedFrom (result: DeploymentResult, service: string, now: number): FinishedResult {
   const success = result.outcome === 'success'
   const what = result.commit ? ` at commit ${result.commit}` : result.revision ? ` at revision ${result.revision}` : ''
+  const seenBy = result.observedIn ? ` (observed in the ${result.observedIn} status)` : ' (reported by a webhook)'
   return {
     status: success ? 'succeeded' : 'errored',
     result: success ? 'pass' : 'fail',
-    message: success ? `Successfully deployed ${service}${what}` : `Deployment of ${service}${what} failed: ${result.reason}: ${result.message}`,
+    message: success ? `Successfully deployed ${service}${what}${seenBy}` : `Deployment of ${service}${what} failed: ${result.reason}: ${result.message}${seenBy}`,
     deploymentNames: [service],
     gitCommit: result.commit,
     revision: result.revision,
@@ -154,7 +155,7 @@ export function createEngine (deps: EngineDeps) {
    * still decide is none. Without the object the event's own outcome stands.
    */
   const settled = async (result: DeploymentResult): Promise<DeploymentResult> => {
-    if (result.outcome === 'none' || result.object.kind !== 'HelmRelease' || !deps.helmRelease) return result
+    if (result.outcome === 'none' || result.object.kind !== 'HelmRelease' || !deps.helmRelease || result.observedIn) return result
     const release = await deps.helmRelease(result.object).catch(() => undefined)
     const { outcome, why } = settleHelmOutcome(result, release)
     if (outcome === result.outcome) return result
@@ -236,7 +237,8 @@ export function createEngine (deps: EngineDeps) {
       const now = clock()
       const result = await settled(reported)
       const age = now - result.occurredAt
-      if (options.maxEventAgeMs > 0 && (age > options.maxEventAgeMs || -age > options.maxClockSkewMs)) {
+      // An observation is read now, not replayed: the age of the state it saw is no replay risk.
+      if (!result.observedIn && options.maxEventAgeMs > 0 && (age > options.maxEventAgeMs || -age > options.maxClockSkewMs)) {
         logger.warn({ object: result.object, reason: result.reason, ageMs: age }, 'ignored a stale event (too old or from the future)')
         return answer(result, 'ignored-stale', { status: 'ignored', reason: 'stale event' })
       }
@@ -259,8 +261,8 @@ export function createEngine (deps: EngineDeps) {
         ...(result.commit === undefined && result.commitHint ? { commitIsHint: true } : {}),
         strictVersions: options.versionMatch === 'strict' && result.imageEvidence === true,
         finished: finishedFrom(result, mapping.service, now),
-        trigger: sequence && result.outcome === 'success' ? sequenceFor(result, mapping, sequence, now) : undefined,
-        holdMs: holdFor(result),
+        trigger: sequence && result.outcome === 'success' && !result.observedIn ? sequenceFor(result, mapping, sequence, now) : undefined,
+        holdMs: result.observedIn ? 0 : holdFor(result),
         dedupeTtlMs: options.dedupeTtlMs,
         retentionMs: options.retentionMs,
         now

@@ -1,5 +1,6 @@
 import type { StoreSnapshot } from './store.js'
 import type { DeadLetter, RecentOutcome, ServiceKey, TriggeredDeployment } from './types.js'
+import type { Seen } from './observe/observer.js'
 
 export interface StatusPageInfo {
   now: number
@@ -13,6 +14,8 @@ export interface StatusPageInfo {
    * more (the store keeps up to 1,000 per shard, and reading them all on every refresh is waste).
    */
   listLimit?: number
+  /** What observation (OBSERVE_INTERVAL) last saw per pending deployment; absent when it is off. */
+  observed?: (triggeredId: string) => Seen | undefined
 }
 
 const htmlEscapes: Record<string, string> = {
@@ -76,7 +79,14 @@ function table (head: string[], rows: string[], empty: string): string {
   return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`
 }
 
-function pendingRow (td: TriggeredDeployment, now: number): string {
+function observedCell (seen: Seen | undefined, observing: boolean, now: number): string {
+  if (!observing) return '<td class="msg"><span class="dim">off</span></td>'
+  if (!seen) return '<td class="msg"><span class="dim">not looked yet</span></td>'
+  const lines = seen.objects.map(line => escapeHtml(line)).join('<br>')
+  return `<td class="msg">${lines} <span class="dim">(${escapeHtml(formatDuration(now - seen.checkedAt))} ago)</span></td>`
+}
+
+function pendingRow (td: TriggeredDeployment, now: number, observed?: StatusPageInfo['observed']): string {
   const overdue = td.deadline <= now
   const expects = [
     td.version !== undefined ? `<span class="dim">version</span> ${code(td.version)}` : '',
@@ -87,7 +97,7 @@ function pendingRow (td: TriggeredDeployment, now: number): string {
     : escapeHtml(`in ${formatDuration(td.deadline - now)}`)
   return `<tr${overdue ? ' class="overdue"' : ''}>${serviceCell(td)}<td>${code(td.triggeredId)}</td><td>${code(td.keptnContext)}</td>` +
     `<td>${expects}</td><td class="nw" title="${escapeHtml(isoTime(td.receivedAt))}">${escapeHtml(formatDuration(now - td.receivedAt))}</td>` +
-    `<td class="nw" title="${escapeHtml(isoTime(td.deadline))}">${deadline}</td></tr>`
+    `<td class="nw" title="${escapeHtml(isoTime(td.deadline))}">${deadline}</td>${observedCell(observed?.(td.triggeredId), observed !== undefined, now)}</tr>`
 }
 
 function recentRow (r: RecentOutcome, now: number): string {
@@ -170,7 +180,7 @@ ${chip('dead letters', moreDead ? `${dead.length}+` : dead.length, dead.length >
 </header>
 <main>
 <h2>Pending deployments${overdue > 0 ? ` <span class="bad">(${overdue} overdue)</span>` : ''}${shownOf(pending.length, snapshot.pendingCount)}</h2>
-${table(['Service', 'Triggered id', 'Keptn context', 'Expects', 'Age', 'Deadline'], pending.map(p => pendingRow(p, now)), 'No pending deployments')}
+${table(['Service', 'Triggered id', 'Keptn context', 'Expects', 'Age', 'Deadline', 'Observed'], pending.map(p => pendingRow(p, now, info.observed)), 'No pending deployments')}
 <h2>Recent outcomes</h2>
 ${table(['When', 'Kind', 'Service', 'Result', 'Revision', 'Message'], recent.map(r => recentRow(r, now)), 'No recent outcomes')}
 <h2>Dead letters${moreDead ? ` <span class="dim">(the newest ${dead.length})</span>` : ''}</h2>

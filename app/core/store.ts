@@ -94,6 +94,8 @@ export interface Store {
    * if queued, is dead-lettered unsent (a .finished without its .started leaves Keptn's task stuck).
    */
   deadLetter (entry: OutboxEntry, attempts: DeliveryAttempt[], now: number): Promise<void>
+  /** The pending deployments due first (up to limit), for observation: no dead letters, no outcomes. */
+  listPending (limit: number): Promise<TriggeredDeployment[]>
   snapshot (limit: number): Promise<StoreSnapshot>
   /** Just the two counts metrics export: cheap enough for every scrape. */
   counts (): Promise<{ pending: number, outbox: number }>

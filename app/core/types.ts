@@ -79,6 +79,12 @@ export interface DeploymentResult {
   occurredAt: number
   /** Identity of this delivery: equal for retried deliveries of the same event. */
   deliveryId: string
+  /**
+   * Set when the bridge read this from the object's own status (OBSERVE_INTERVAL) rather than
+   * being told by a webhook: e.g. "HelmRelease podtato/helloservice". It only ever finishes a
+   * pending deployment: it triggers no sequence and is not held for one on its way.
+   */
+  observedIn?: string
 }
 
 /** The answer to a finished deployment, as Keptn will see it in `.finished` data. */

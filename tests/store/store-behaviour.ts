@@ -34,6 +34,17 @@ export function storeBehaviour (t: Test, makeStore: (t: Test) => Promise<Store>)
     t.equal((await store.snapshot(10)).pendingCount, 1)
   })
 
+  t.test('listPending lists the pending deployments due first, across shards, and only pending ones', async t => {
+    const store = await makeStore(t)
+    for (let i = 0; i < 20; i++) await store.addTriggered({ ...triggered(`l${i}`), service: `svc-${i}`, deadline: 10_000 + (20 - i) }, 60 * minute, 1000)
+    const first = await store.listPending(5)
+    t.same(first.map(td => td.triggeredId), ['l19', 'l18', 'l17', 'l16', 'l15'], 'the five due first, in deadline order')
+    t.equal((await store.listPending(100)).length, 20)
+    await store.finishPending((await store.listPending(1))[0]!, { status: 'succeeded', result: 'pass', message: 'ok', deploymentNames: ['x'], source: 'flux', finishedAt: 1 }, 1000)
+    t.notOk((await store.listPending(100)).some(td => td.triggeredId === 'l19'), 'a finished one is no longer listed')
+    t.same(await store.listPending(0), [])
+  })
+
   t.test('a triggered id is taken on once whatever its data says: the same id for another service is refused', async t => {
     const store = await makeStore(t)
     t.equal(await store.addTriggered(triggered('x'), 60 * minute, 1000), true)

@@ -7,7 +7,7 @@ import { resolverChain } from './chain.js'
 import { labelsResolver } from './labels-resolver.js'
 import { metadataResolver } from './metadata-resolver.js'
 import { fileResolver, loadMappingFile } from './mapping-file.js'
-import { createKubernetesResolver } from './kubernetes.js'
+import { createKubernetesResolver, type KubernetesResolver } from './kubernetes.js'
 
 /**
  * The resolver chain, first complete answer wins: labels in the payload (Argo CD), event metadata
@@ -18,6 +18,7 @@ export async function buildResolvers (config: Config, logger: Logger) {
   const resolvers: Resolver[] = [labelsResolver(config.kubernetes.labelKeys), metadataResolver()]
   const closers: Array<() => Promise<void>> = []
   let getObject: ((ref: ObjectRef) => Promise<Record<string, unknown> | undefined>) | undefined
+  let list: KubernetesResolver['list'] | undefined
   if (config.kubernetes.apiUrl) {
     const kubernetes = createKubernetesResolver({
       apiUrl: config.kubernetes.apiUrl,
@@ -29,6 +30,7 @@ export async function buildResolvers (config: Config, logger: Logger) {
     resolvers.push(kubernetes)
     closers.push(kubernetes.close)
     getObject = kubernetes.getObject
+    list = kubernetes.list
   }
   if (config.mappingFile) {
     try {
@@ -42,6 +44,8 @@ export async function buildResolvers (config: Config, logger: Logger) {
     resolve: chain.resolve,
     /** Reads an object's current spec and status (only with a Kubernetes API). */
     getObject,
+    /** Lists a kind by label selector (only with a Kubernetes API): observation's reads. */
+    list,
     close: async () => { await Promise.all(closers.map(close => close())) }
   }
 }

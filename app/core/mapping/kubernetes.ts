@@ -28,9 +28,15 @@ export type KubernetesResolver = Resolver & {
    * it cannot be read (the failure is logged, at most every 10 minutes per cause and path).
    */
   getObject (ref: ObjectRef): Promise<Record<string, unknown> | undefined>
+  /**
+   * Every object of a kind (all namespaces) matching a label selector, in pages of 500: one
+   * request per page. Fails with the cause (e.g. '404' when the kind is not served, '403').
+   */
+  list (apiVersion: string, plural: string, labelSelector?: string): Promise<{ items: Array<Record<string, unknown>> } | { cause: string, message: string }>
   close (): Promise<void>
 }
 
+const LIST_PAGE = 500
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount'
 const MAX_ENTRIES = 10_000
 const LOG_EVERY_MS = 10 * 60_000
@@ -207,6 +213,23 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
       report('warn', `object|${found.cause}|${path}`, { object: { kind: ref.kind, namespace: ref.namespace, name: ref.name }, path, cause: found.cause, reason: found.message },
         'could not read the object from the Kubernetes API; its event\'s own outcome stands')
       return undefined
+    },
+    async list (apiVersion, plural, labelSelector) {
+      const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
+      const items: Array<Record<string, unknown>> = []
+      let next: string | undefined
+      do {
+        const query = new URLSearchParams({ limit: String(LIST_PAGE) })
+        if (labelSelector) query.set('labelSelector', labelSelector)
+        if (next) query.set('continue', next)
+        const found = await fetchObject(`${prefix}/${encodeURIComponent(plural)}?${query}`, 'application/json')
+        if ('cause' in found) return found
+        const page = found.object as { items?: unknown, metadata?: { continue?: unknown } }
+        if (!Array.isArray(page.items)) return { cause: 'bad-body', message: 'a list without items' }
+        items.push(...page.items as Array<Record<string, unknown>>)
+        next = typeof page.metadata?.continue === 'string' && page.metadata.continue !== '' ? page.metadata.continue : undefined
+      } while (next)
+      return { items }
     },
     async close () {
       cache.clear()

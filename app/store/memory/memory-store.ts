@@ -176,6 +176,10 @@ export function createMemoryStore (): Store {
       }
     },
 
+    async listPending (limit) {
+      return [...pending.values()].sort((a, b) => a.deadline - b.deadline).slice(0, limit)
+    },
+
     async snapshot (limit) {
       const all = [...pending.values()].sort((a, b) => a.deadline - b.deadline)
       return {

@@ -215,6 +215,16 @@ export function createRedisStore (redis: RedisClient, prefix: string, opts: Redi
       await settle(entry, 'dead', JSON.stringify({ entry, attempts, deadAt: now }), now)
     },
 
+    async listPending (limit) {
+      if (limit <= 0) return []
+      const parts = await perShard(async k => {
+        const ids = await redis.zrange(k.deadlines, 0, String(limit - 1))
+        return ids.length ? await redis.hmget(k.pendingData, ...ids) : []
+      })
+      return parts.flat().filter(json => json !== null).map(json => JSON.parse(json) as TriggeredDeployment)
+        .sort((a, b) => a.deadline - b.deadline).slice(0, limit)
+    },
+
     async snapshot (limit): Promise<StoreSnapshot> {
       const parts = await perShard(async k => {
         const ids = limit > 0 ? await redis.zrange(k.deadlines, 0, String(limit - 1)) : []

@@ -6,6 +6,7 @@ import { createMemoryStore } from '../../../app/store/memory/memory-store.js'
 import type { Store } from '../../../app/core/store.js'
 import type { TriggeredDeployment } from '../../../app/core/types.js'
 import { createRemote, helloRelease, recordingLogger, tempDir } from './fixture.js'
+import { waitFor } from '../../helpers/wait.js'
 
 // The Git write claim against a writer that is slower than its lease.
 
@@ -39,7 +40,7 @@ t.test('a write slower than its lease keeps its claim: no second writer starts m
   while ((await store.snapshot(1)).pending[0]?.commit === undefined && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
   const since = Date.now()
   // Renewed every third of the lease: six renewals span two leases of a push that hangs.
-  while ((renewed < 6 || Date.now() - since < 1200) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+  await waitFor('six kept renewals over two leases', () => renewed >= 6 && Date.now() - since >= 1200)
   t.ok(renewed >= 6, 'the claim was renewed while the push hung')
   t.equal(await store.claimGitWrite(td, 'another-replica', 600, Date.now()), undefined, 'still claimed after two leases')
   await writeFile(release, '')

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto'
+import type { Log } from '../log.js'
+import type { Store } from '../store.js'
+import type { Mapping, MappingInput } from '../mapping/types.js'
+import type { DeploymentResult, ObjectRef, TriggeredDeployment } from '../types.js'
+import type { KubernetesResolver } from '../mapping/kubernetes.js'
+import { serviceKeyString } from '../store.js'
+import { startWorker, type Worker } from '../worker.js'
+import { readStatus, type KubeObject } from './read-status.js'
+
+/** What observation last saw for a pending deployment (status page, /api/v1/deployments). */
+export interface Seen {
+  /** When it looked (ms). */
+  checkedAt: number
+  /** The objects of its service it read, e.g. "HelmRelease podtato/helloservice: Ready: chart 0.1.1". */
+  objects: string[]
+  /** Set when an object's status finished it (or was handed to the engine for it). */
+  outcome?: 'success' | 'failure'
+}
+
+export interface ObserverDeps {
+  store: Pick<Store, 'listPending'>
+  kubernetes: Pick<KubernetesResolver, 'list'>
+  /** The mapping chain (labels, metadata, MAPPING_FILE): the same as for webhooks. */
+  resolve: (input: MappingInput) => Promise<Mapping | undefined>
+  /** The engine's acceptResult: the same de-duplicating correlation as a webhook. */
+  accept: (result: DeploymentResult) => Promise<unknown>
+  /** KEPTN_PROJECT_LABEL: lists are narrowed to the projects with pending deployments. */
+  projectLabel: string
+  /** With a MAPPING_FILE, unlabelled objects may map too: lists are not narrowed by label. */
+  everyObject: boolean
+  intervalMs: number
+  clock: () => number
+  logger: Log
+  /** At most this many pending deployments are looked at per round (those due first). */
+  maxPending?: number
+}
+
+interface Kind { kind: string, plural: string, apiVersions: string[], source: 'flux' | 'argocd' }
+
+// helm-controller serves v2 since Flux 2.3, v2beta2 and v2beta1 before (and alongside, until 2.7).
+export const observedKinds: readonly Kind[] = [
+  { kind: 'HelmRelease', plural: 'helmreleases', apiVersions: ['helm.toolkit.fluxcd.io/v2', 'helm.toolkit.fluxcd.io/v2beta2', 'helm.toolkit.fluxcd.io/v2beta1'], source: 'flux' },
+  { kind: 'Kustomization', plural: 'kustomizations', apiVersions: ['kustomize.toolkit.fluxcd.io/v1'], source: 'flux' },
+  { kind: 'Application', plural: 'applications', apiVersions: ['argoproj.io/v1alpha1'], source: 'argocd' }
+]
+
+const recheckAbsentMs = 10 * 60_000
+
+export interface Observer {
+  /** What observation last saw for this pending deployment, if it has looked. */
+  seen (triggeredId: string): Seen | undefined
+  stop (): Promise<void>
+}
+
+/**
+ * OBSERVE_INTERVAL: the cluster's state as a second source of truth. Each round lists the observed
+ * kinds (one LIST per kind and page, narrowed by the project label, never a GET per deployment),
+ * reads each object's status, and hands a final state reached after the service's pending
+ * deployments were triggered to the engine, which finishes at most one of them through the same
+ * resolve a webhook uses (so webhook and observation never both finish one, on any replica).
+ */
+export function startObserver (deps: ObserverDeps): Observer {
+  const { logger } = deps
+  const maxPending = deps.maxPending ?? 10_000
+  const seen = new Map<string, Seen>()
+  // Per kind: the apiVersion that answered, or when the kind was found not served.
+  const served = new Map<string, string>()
+  const absentSince = new Map<string, number>()
+  const warned = new Map<string, number>()
+
+  const warnOnce = (key: string, obj: object, msg: string) => {
+    const last = warned.get(key)
+    if (last !== undefined && deps.clock() - last < recheckAbsentMs) return
+    warned.set(key, deps.clock())
+    logger.warn(obj, msg)
+  }
+
+  async function listKind (kind: Kind, selector: string | undefined): Promise<KubeObject[]> {
+    const since = absentSince.get(kind.kind)
+    if (since !== undefined && deps.clock() - since < recheckAbsentMs) return []
+    const versions = served.has(kind.kind) ? [served.get(kind.kind)!] : kind.apiVersions
+    for (const apiVersion of versions) {
+      const found = await deps.kubernetes.list(apiVersion, kind.plural, selector)
+      if ('items' in found) {
+        served.set(kind.kind, apiVersion)
+        absentSince.delete(kind.kind)
+        return found.items.map(item => ({ apiVersion, kind: kind.kind, ...item }) as KubeObject)
+      }
+      if (found.cause === '404') continue
+      warnOnce(`${kind.kind}|${found.cause}`, { kind: kind.kind, apiVersion, cause: found.cause, reason: found.message },
+        `cannot list ${kind.kind} objects; observing without them (check the bridge's RBAC)`)
+      return []
+    }
+    served.delete(kind.kind)
+    absentSince.set(kind.kind, deps.clock())
+    logger.debug({ kind: kind.kind }, 'the cluster does not serve this kind; not observed (looked at again in 10 minutes)')
+    return []
+  }
+
+  async function round (): Promise<number> {
+    const pending = await deps.store.listPending(maxPending)
+    const now = deps.clock()
+    const live = new Set(pending.map(td => td.triggeredId))
+    for (const id of seen.keys()) if (!live.has(id)) seen.delete(id)
+    if (pending.length === 0) return 0
+    const byService = new Map<string, TriggeredDeployment[]>()
+    for (const td of pending) {
+      const key = serviceKeyString(td)
+      byService.set(key, [...(byService.get(key) ?? []), td])
+    }
+    const projects = [...new Set(pending.map(td => td.project))].sort()
+    const selector = deps.everyObject ? undefined : `${deps.projectLabel} in (${projects.join(',')})`
+    const objectsOf = new Map<string, Array<{ kind: Kind, object: KubeObject }>>()
+    for (const kind of observedKinds) {
+      for (const object of await listKind(kind, selector)) {
+        const meta = object.metadata ?? {}
+        if (!meta.name) continue
+        const ref: ObjectRef = { kind: kind.kind, namespace: meta.namespace ?? '', name: meta.name, apiVersion: object.apiVersion }
+        if (meta.uid) ref.uid = meta.uid
+        const mapping = await deps.resolve({ object: ref, metadata: meta.annotations ?? {}, labels: meta.labels ?? {} }).catch(() => undefined)
+        if (!mapping) continue
+        const key = serviceKeyString(mapping)
+        if (!byService.has(key)) continue
+        objectsOf.set(key, [...(objectsOf.get(key) ?? []), { kind, object }])
+      }
+    }
+    let handed = 0
+    for (const [key, tds] of byService) {
+      const objects = objectsOf.get(key) ?? []
+      const lines: string[] = []
+      let outcome: Seen['outcome']
+      // Only a state reached after every pending deployment of the service was triggered: the
+      // engine picks which one it finishes, and none may be finished by a state older than itself.
+      const newest = Math.max(...tds.map(td => td.receivedAt))
+      for (const { kind, object } of objects) {
+        const name = `${kind.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`
+        const observed = readStatus(object, now)
+        const counts = observed.outcome !== 'none' && observed.at !== undefined && observed.at > newest
+        lines.push(`${name}: ${observed.state}${observed.outcome !== 'none' && !counts ? ' (before the deployment was triggered)' : ''}`)
+        if (!counts) continue
+        const result: DeploymentResult = {
+          source: kind.source,
+          object: { kind: kind.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '', ...(object.apiVersion ? { apiVersion: object.apiVersion } : {}) },
+          outcome: observed.outcome,
+          reason: observed.reason,
+          message: observed.state,
+          versions: observed.versions,
+          ...(observed.imageEvidence ? { imageEvidence: true } : {}),
+          ...(observed.commit ? { commit: observed.commit } : {}),
+          ...(observed.commitHint ? { commitHint: observed.commitHint } : {}),
+          ...(observed.revision ? { revision: observed.revision } : {}),
+          metadata: object.metadata?.annotations ?? {},
+          labels: object.metadata?.labels ?? {},
+          occurredAt: observed.at!,
+          // The same on every replica and round for one state of one object: resolve takes it once.
+          deliveryId: createHash('sha256').update(JSON.stringify(['observed', object.metadata?.uid ?? name, name, observed.outcome, observed.at, observed.revision ?? null])).digest('hex'),
+          observedIn: name
+        }
+        try {
+          await deps.accept(result)
+          outcome = observed.outcome === 'success' ? 'success' : 'failure'
+          handed++
+        } catch (err) {
+          logger.warn({ object: result.object, err: (err as Error).message }, 'could not hand an observed outcome over; tried again next round')
+        }
+      }
+      for (const td of tds) {
+        seen.set(td.triggeredId, { checkedAt: now, objects: lines.length > 0 ? lines : ['no HelmRelease, Kustomization or Application maps to this service'], ...(outcome ? { outcome } : {}) })
+      }
+    }
+    if (handed > 0) logger.debug({ handed }, 'observed outcomes handed to the engine')
+    // Nothing more is due at once: the next round comes on the timer.
+    return 0
+  }
+
+  // The first round one interval after start: a webhook usually comes first.
+  let worker: Worker | undefined
+  let stopped = false
+  const first = setTimeout(() => { if (!stopped) worker = startWorker('observe', round, deps.intervalMs, logger) }, deps.intervalMs)
+  first.unref()
+  return {
+    seen: triggeredId => seen.get(triggeredId),
+    async stop () {
+      stopped = true
+      clearTimeout(first)
+      await worker?.stop()
+    }
+  }
+}

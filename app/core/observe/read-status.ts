@@ -1,0 +1,147 @@
+import type { Outcome } from '../types.js'
+import { commitFromRevision, commitHintFromRevision, versionsFromRevision } from '../versions.js'
+import { fromArgoNotification } from '../sources/argocd.js'
+import type { ArgoApplication } from '../../../schemas/argocd-notification.js'
+
+// What a GitOps object's own status says about its last deployment, read the way its controller
+// writes it (the Go types: helm-controller api/v2 HelmReleaseStatus and api/v2beta1/v2beta2,
+// kustomize-controller api/v1 KustomizationStatus, Argo CD v1alpha1 ApplicationStatus; fluxcd/pkg
+// runtime conditions Ready, Stalled, Released, TestSuccess).
+
+interface Condition { type?: string, status?: string, reason?: string, message?: string, lastTransitionTime?: string }
+export interface KubeObject {
+  apiVersion?: string
+  kind?: string
+  metadata?: { name?: string, namespace?: string, uid?: string, generation?: number, labels?: Record<string, string>, annotations?: Record<string, string> }
+  spec?: Record<string, unknown>
+  status?: Record<string, unknown>
+}
+
+export interface Observation {
+  /** success or failure: final; none: not (yet) an outcome, `state` says why. */
+  outcome: Outcome
+  /** When the status reached this state (ms); an outcome counts only if reached after the trigger. */
+  at?: number
+  reason: string
+  /** One line for the status page and the `.finished` message. */
+  state: string
+  versions: string[]
+  commit?: string
+  commitHint?: string
+  revision?: string
+  imageEvidence?: boolean
+}
+
+const time = (value: unknown): number | undefined => {
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN
+  return Number.isNaN(ms) ? undefined : ms
+}
+const latest = (...values: Array<number | undefined>) => {
+  const known = values.filter((v): v is number => v !== undefined)
+  return known.length > 0 ? Math.max(...known) : undefined
+}
+const conditionsOf = (status: Record<string, unknown> | undefined): Condition[] =>
+  Array.isArray(status?.conditions) ? status.conditions as Condition[] : []
+const str = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
+
+/** A status the controller has not caught up with (spec changed since it last wrote status). */
+function behind (object: KubeObject): boolean {
+  const generation = object.metadata?.generation
+  const observed = object.status?.observedGeneration
+  return typeof generation === 'number' && typeof observed === 'number' && observed < generation
+}
+
+function stalled (conditions: Condition[]): Observation | undefined {
+  const c = conditions.find(c => c.type === 'Stalled' && c.status === 'True')
+  if (!c) return undefined
+  return { outcome: 'failure', at: time(c.lastTransitionTime), reason: c.reason ?? 'Stalled', state: `Stalled: ${c.reason ?? ''} ${c.message ?? ''}`.trim(), versions: [] }
+}
+
+function helmRelease (object: KubeObject): Observation {
+  const status = object.status ?? {}
+  const conditions = conditionsOf(status)
+  const history = Array.isArray(status.history) ? status.history as Array<Record<string, unknown>> : []
+  const last = history[0] ?? {}
+  // v2: history[0]; v2beta1/v2beta2 keep only lastAppliedRevision (the chart version).
+  const chartVersion = str(last.chartVersion) ?? str(status.lastAppliedRevision)
+  const appVersion = str(last.appVersion)
+  const revision = chartVersion
+  // An OCI chart's `+<hex>` is its digest, never a commit (the event says so with `oci-digest`).
+  const metadata: Record<string, string> = {
+    ...(str(last.ociDigest) ? { 'oci-digest': String(last.ociDigest) } : {}),
+    ...(appVersion ? { 'app-version': appVersion } : {})
+  }
+  const commitHint = commitHintFromRevision(chartVersion, metadata)
+  const facts = {
+    versions: versionsFromRevision(chartVersion, metadata),
+    ...(revision ? { revision } : {}),
+    ...(commitHint ? { commitHint } : {})
+  }
+  const failed = stalled(conditions)
+  if (failed) return { ...failed, ...facts }
+  if (behind(object)) return { outcome: 'none', reason: 'Progressing', state: 'helm-controller has not reconciled the latest spec yet', ...facts }
+  const ready = conditions.find(c => c.type === 'Ready')
+  if (ready?.status !== 'True') {
+    return { outcome: 'none', reason: ready?.reason ?? 'Unknown', state: `Ready ${ready?.status ?? 'unknown'}${ready?.reason ? ` (${ready.reason})` : ''}: not final while remediation may retry`, ...facts }
+  }
+  const testsOn = (object.spec?.test as { enable?: boolean } | undefined)?.enable === true
+  const tests = conditions.find(c => c.type === 'TestSuccess')
+  if (testsOn && tests?.status !== 'True') return { outcome: 'none', reason: 'TestPending', state: 'Ready, waiting for the Helm tests', ...facts }
+  if (last.status !== undefined && last.status !== 'deployed') {
+    return { outcome: 'none', reason: String(last.status), state: `last release is ${String(last.status)}`, ...facts }
+  }
+  const at = latest(time(ready.lastTransitionTime), time(last.lastDeployed), testsOn ? time(tests?.lastTransitionTime) : undefined)
+  return { outcome: 'success', at, reason: ready.reason ?? 'Ready', state: `Ready: chart ${chartVersion ?? '?'}${appVersion ? `, app ${appVersion}` : ''}`, ...facts }
+}
+
+function kustomization (object: KubeObject): Observation {
+  const status = object.status ?? {}
+  const conditions = conditionsOf(status)
+  const applied = str(status.lastAppliedRevision)
+  const attempted = str(status.lastAttemptedRevision)
+  const commit = commitFromRevision(applied)
+  const facts = { versions: versionsFromRevision(applied), ...(applied ? { revision: applied } : {}), ...(commit ? { commit } : {}) }
+  const failed = stalled(conditions)
+  if (failed) return { ...failed, ...facts }
+  if (behind(object)) return { outcome: 'none', reason: 'Progressing', state: 'kustomize-controller has not reconciled the latest spec yet', ...facts }
+  const ready = conditions.find(c => c.type === 'Ready')
+  if (ready?.status !== 'True') {
+    return { outcome: 'none', reason: ready?.reason ?? 'Unknown', state: `Ready ${ready?.status ?? 'unknown'}${ready?.reason ? ` (${ready.reason})` : ''}: kustomize-controller retries`, ...facts }
+  }
+  if (attempted !== undefined && attempted !== applied) {
+    return { outcome: 'none', reason: 'Progressing', state: `applying ${attempted}`, ...facts }
+  }
+  // Ready goes Unknown while a new revision is applied (kstatus), so its transition back to True
+  // is when the revision was applied.
+  return { outcome: 'success', at: time(ready.lastTransitionTime), reason: ready.reason ?? 'ReconciliationSucceeded', state: `Ready: applied ${applied ?? '?'}`, ...facts }
+}
+
+function application (object: KubeObject, now: number): Observation {
+  const app = object as unknown as ArgoApplication
+  const result = fromArgoNotification({ app }, now)
+  const status = object.status as { operationState?: { finishedAt?: string, phase?: string }, health?: { status?: string, lastTransitionTime?: string }, sync?: { status?: string } } | undefined
+  const finishedAt = time(status?.operationState?.finishedAt)
+  // An outcome is when the sync finished, or later when health settled (Argo CD 2.x has no health time).
+  const at = result.outcome === 'success' ? latest(finishedAt, time(status?.health?.lastTransitionTime)) : finishedAt ?? time(status?.health?.lastTransitionTime)
+  const state = `sync ${status?.sync?.status ?? '?'}, operation ${status?.operationState?.phase ?? 'none'}, health ${status?.health?.status ?? '?'}`
+  return {
+    outcome: result.outcome,
+    ...(at !== undefined ? { at } : {}),
+    reason: result.reason,
+    state,
+    versions: result.versions,
+    ...(result.imageEvidence ? { imageEvidence: true } : {}),
+    ...(result.commit ? { commit: result.commit } : {}),
+    ...(result.revision ? { revision: result.revision } : {})
+  }
+}
+
+/** What the object's status says; `now` only stands in where Argo CD names no time. */
+export function readStatus (object: KubeObject, now: number): Observation {
+  switch (object.kind) {
+    case 'HelmRelease': return helmRelease(object)
+    case 'Kustomization': return kustomization(object)
+    case 'Application': return application(object, now)
+    default: return { outcome: 'none', reason: 'Unknown', state: `not an observed kind: ${object.kind ?? '?'}`, versions: [] }
+  }
+}
