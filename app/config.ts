@@ -203,6 +203,7 @@ export function loadConfig (env: Env = process.env): Config {
       tokenFile: r.str('KUBERNETES_TOKEN_FILE', `${serviceAccount}/token`),
       caFile: r.str('KUBERNETES_CA_FILE', `${serviceAccount}/ca.crt`),
       observeIntervalMs: r.duration('OBSERVE_INTERVAL', '30s', { allowZero: true }),
+      observeNamespaces: r.list('OBSERVE_NAMESPACES') ?? [],
       labelKeys: {
         project: r.str('KEPTN_PROJECT_LABEL', 'keptn.sh/project'),
         stage: r.str('KEPTN_STAGE_LABEL', 'keptn.sh/stage'),

@@ -59,6 +59,8 @@ export const Config = Type.Object({
     caFile: Type.String(),
     /** OBSERVE_INTERVAL: how often pending deployments are checked against their GitOps objects' status (0 = off). */
     observeIntervalMs: Type.Integer({ minimum: 0 }),
+    /** OBSERVE_NAMESPACES: list only in these namespaces (RBAC granted per namespace); empty = all. */
+    observeNamespaces: Type.Array(Type.String()),
     labelKeys: LabelKeys
   }),
   maxEventAgeMs: Type.Integer({ minimum: 0 }),

@@ -130,6 +130,7 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
           accept: result => engine.acceptResult(result),
           projectLabel: config.kubernetes.labelKeys.project,
           everyObject: config.mappingFile !== undefined,
+          namespaces: config.kubernetes.observeNamespaces,
           intervalMs: config.kubernetes.observeIntervalMs,
           clock,
           logger

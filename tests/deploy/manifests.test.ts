@@ -49,7 +49,7 @@ t.test('deploy/manifests: the Deployment is probed, locked down and gets its sec
   checkDeployment(t, plain)
 })
 
-t.test('deploy/manifests: RBAC grants only get, only on the Flux kinds', async t => {
+t.test('deploy/manifests: RBAC grants get on the Flux kinds and list on the observed ones, nothing else', async t => {
   checkRbac(t, plain)
 })
 

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build, outboxDrained } from '../helpers/app.js'
+import { build, logCapture, outboxDrained } from '../helpers/app.js'
 import { makeTriggered, ofType, pushTriggered, withKeptnFake, type KeptnFake } from '../helpers/keptn-fake.js'
 import { fluxEvent, fluxRequest } from '../helpers/flux.js'
 import { startKubernetesFake, type KubernetesFake } from '../helpers/kubernetes-fake.js'
@@ -200,4 +200,28 @@ t.test('OBSERVE_INTERVAL=0 turns observation off: the status page says so and no
   t.match(page, /<th>Observed<\/th>/)
   t.match(page, /<span class="dim">off<\/span>/)
   t.equal(kube.listCalls(), 0)
+})
+
+withKeptnFake(t, 'OBSERVE_NAMESPACES lists only there; a kind the RBAC forbids is warned about once and the others are still observed', async (t, fake) => {
+  const logs = logCapture()
+  const { kube, common } = await setup(t, fake, { OBSERVE_NAMESPACES: 'podtato-dev,flux-system', LOG_LEVEL: 'warn' })
+  kube.forbid('/apis/helm.toolkit.fluxcd.io/v2/namespaces/podtato-dev/helmreleases')
+  const app = await build(t, common, { logDestination: logs.stream })
+  const commit = '3d2a1b0c9f8e7d6c5b4a39281706f5e4d3c2b1a0'
+  const ev = await trigger(app, fake, { labels: { gitCommit: commit } })
+  kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', labels, { status: helmStatus(Date.now() + 1000, '0.3.2') })
+  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'elsewhere', 'helloservice', labels, {
+    status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied', lastTransitionTime: iso(Date.now() + 1000) }] }
+  })
+  const rounds = kube.listCalls()
+  await waitFor('three rounds', () => kube.listCalls() >= rounds + 3 * 6)
+  t.same(finishedOf(fake), [], 'the forbidden HelmRelease and the Kustomization outside OBSERVE_NAMESPACES finish nothing')
+  t.notOk(kube.requests.some(path => /\/apis\/[^/]+\/[^/]+\/(helmreleases|kustomizations|applications)$/.test(path)), 'no cluster-wide list')
+  t.equal(logs.parsed().filter(l => /cannot list HelmRelease objects/.test(String(l.msg))).length, 1, 'warned once')
+
+  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'flux-system', 'helloservice', labels, {
+    status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied', lastTransitionTime: iso(Date.now() + 1000) }] }
+  })
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(finishedOf(fake)[0], { triggeredid: ev.id, data: { message: /observed in the Kustomization flux-system\/helloservice status/ } })
 })

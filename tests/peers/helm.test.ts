@@ -125,6 +125,7 @@ const valueSets: Record<string, Record<string, unknown>> = {
   '0 is a value': { config: { earlyResultWindow: 0 }, redis: { waitReplicas: 0 } },
   'rbac.namespaces': { rbac: { namespaces: ['podtato-dev', 'podtato-prod'] } },
   'no RBAC': { rbac: { create: false } },
+  'observation off': { config: { observeInterval: '0' } },
   'Redis Cluster': { replicaCount: 1, redis: { urlFromSecret: false, clusterNodes: 'a:1,b:2' } },
   'Git credentials': { git: { credentials: { secretName: 'git-creds' } } },
   'the demo (deploy/demo/bridge-values.yaml)': one('deploy/demo/bridge-values.yaml')
@@ -271,8 +272,11 @@ t.test('chart (defaults): the Deployment is probed, locked down and gets its sec
   checkDeployment(t, defaults.documents)
 })
 
-t.test('chart (defaults): RBAC grants only get, only on the Flux kinds', async t => {
+t.test('chart (defaults): RBAC grants get on the Flux kinds and list on the observed ones, nothing else', async t => {
   checkRbac(t, defaults.documents)
+  const off = renderSet('observation off')
+  checkRbac(t, off.documents, { observe: false })
+  t.ok(envNames(off.documents).includes('OBSERVE_INTERVAL'))
 })
 
 t.test('rbac.namespaces: a Role and RoleBinding per namespace instead of a ClusterRole', async t => {
@@ -284,11 +288,13 @@ t.test('rbac.namespaces: a Role and RoleBinding per namespace instead of a Clust
   t.same(byKind(r.documents, 'RoleBinding').map(b => [b.metadata.namespace, b.roleRef.kind, b.subjects[0].namespace]),
     [['podtato-dev', 'Role', 'keptn'], ['podtato-prod', 'Role', 'keptn']])
   t.notOk(kinds(renderSet('no RBAC')).some(k => k.includes('Role')), 'rbac.create false: no RBAC')
+  const env = containerOf(r.documents).env as Array<{ name: string, value?: string }>
+  t.same(env.find(e => e.name === 'OBSERVE_NAMESPACES'), { name: 'OBSERVE_NAMESPACES', value: 'podtato-dev,podtato-prod' }, 'observation lists only where the Roles grant it')
 })
 
 t.test('every environment variable in the chart and the manifests is one the service reads', async t => {
   const source = ['app', 'plugins'].flatMap(dir => walk(join(root, dir))).filter(p => p.endsWith('.ts')).map(p => readFileSync(p, 'utf8')).join('\n')
-  const variants = [defaults, renderSet('everything'), renderSet('Redis Cluster'), renderSet('Git credentials')]
+  const variants = [defaults, renderSet('everything'), renderSet('Redis Cluster'), renderSet('Git credentials'), renderSet('rbac.namespaces')]
   const seen = new Set<string>([...variants.map(v => v.documents), plain].flatMap(envNames))
   for (const doc of docsOf('deploy/manifests/secret.yaml')) for (const key of Object.keys(doc.stringData ?? {})) seen.add(key)
   const dockerEnv = /^ENV\s+([\s\S]*?)(?:\n\n|\n[A-Z])/m.exec(read('deploy/Dockerfile'))?.[1] ?? ''

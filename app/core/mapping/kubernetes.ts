@@ -29,10 +29,10 @@ export type KubernetesResolver = Resolver & {
    */
   getObject (ref: ObjectRef): Promise<Record<string, unknown> | undefined>
   /**
-   * Every object of a kind (all namespaces) matching a label selector, in pages of 500: one
+   * Every object of a kind (all namespaces, or one) matching a label selector, in pages of 500: one
    * request per page. Fails with the cause (e.g. '404' when the kind is not served, '403').
    */
-  list (apiVersion: string, plural: string, labelSelector?: string): Promise<{ items: Array<Record<string, unknown>> } | { cause: string, message: string }>
+  list (apiVersion: string, plural: string, labelSelector?: string, namespace?: string): Promise<{ items: Array<Record<string, unknown>> } | { cause: string, message: string }>
   close (): Promise<void>
 }
 
@@ -214,8 +214,9 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
         'could not read the object from the Kubernetes API; its event\'s own outcome stands')
       return undefined
     },
-    async list (apiVersion, plural, labelSelector) {
-      const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
+    async list (apiVersion, plural, labelSelector, namespace) {
+      const group = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
+      const prefix = namespace ? `${group}/namespaces/${encodeURIComponent(namespace)}` : group
       const items: Array<Record<string, unknown>> = []
       let next: string | undefined
       do {

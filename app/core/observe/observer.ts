@@ -29,6 +29,8 @@ export interface ObserverDeps {
   projectLabel: string
   /** With a MAPPING_FILE, unlabelled objects may map too: lists are not narrowed by label. */
   everyObject: boolean
+  /** OBSERVE_NAMESPACES: one list per namespace and kind (RBAC granted per namespace); empty = all namespaces. */
+  namespaces?: readonly string[]
   intervalMs: number
   clock: () => number
   logger: Log
@@ -76,12 +78,23 @@ export function startObserver (deps: ObserverDeps): Observer {
     logger.warn(obj, msg)
   }
 
+  async function listEverywhere (apiVersion: string, plural: string, selector: string | undefined) {
+    const namespaces = deps.namespaces?.length ? deps.namespaces : [undefined]
+    const items: Array<Record<string, unknown>> = []
+    for (const namespace of namespaces) {
+      const found = await deps.kubernetes.list(apiVersion, plural, selector, namespace)
+      if (!('items' in found)) return found
+      items.push(...found.items)
+    }
+    return { items }
+  }
+
   async function listKind (kind: Kind, selector: string | undefined): Promise<KubeObject[]> {
     const since = absentSince.get(kind.kind)
     if (since !== undefined && deps.clock() - since < recheckAbsentMs) return []
     const versions = served.has(kind.kind) ? [served.get(kind.kind)!] : kind.apiVersions
     for (const apiVersion of versions) {
-      const found = await deps.kubernetes.list(apiVersion, kind.plural, selector)
+      const found = await listEverywhere(apiVersion, kind.plural, selector)
       if ('items' in found) {
         served.set(kind.kind, apiVersion)
         absentSince.delete(kind.kind)

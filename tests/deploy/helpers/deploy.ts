@@ -33,7 +33,7 @@ export const knownEnv = new Set([
   'KEPTN_REGISTER', 'DEPLOYMENT_TIMEOUT', 'TRIGGER_SEQUENCE', 'MAPPING_FILE', 'KUBERNETES_API_URL',
   'KUBERNETES_TOKEN_FILE', 'KUBERNETES_CA_FILE', 'KEPTN_PROJECT_LABEL', 'KEPTN_STAGE_LABEL',
   'KEPTN_SERVICE_LABEL', 'MAX_EVENT_AGE', 'MAX_CLOCK_SKEW', 'GIT_TARGETS', 'GIT_WORKDIR',
-  'GIT_TOKEN_FILE', 'GIT_SSH_KEY_FILE', 'FLUX_RECEIVER_URL', 'FLUX_RECEIVER_TOKEN', 'POD_NAMESPACE',
+  'GIT_TOKEN_FILE', 'GIT_SSH_KEY_FILE', 'FLUX_RECEIVER_URL', 'FLUX_RECEIVER_TOKEN', 'POD_NAMESPACE', 'OBSERVE_INTERVAL', 'OBSERVE_NAMESPACES',
   'KEPTN_PROJECTS', 'VERSION_MATCH', 'EARLY_RESULT_WINDOW', 'REDIS_WAIT_REPLICAS', 'STATUS_TOKEN', 'MAX_EVENT_LOOP_DELAY',
   'TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL'
 ])
@@ -84,30 +84,37 @@ export function checkDeployment (t: Test, docs: Doc[]) {
 }
 
 /** RBAC grants only get, only on the Flux kinds, to the bridge's ServiceAccount. */
-export function checkRbac (t: Test, docs: Doc[]) {
+export function checkRbac (t: Test, docs: Doc[], opts: { observe?: boolean } = {}) {
   const roles = [...byKind(docs, 'ClusterRole'), ...byKind(docs, 'Role')]
   t.ok(roles.length > 0)
-  for (const role of roles) checkRules(t, role)
+  for (const role of roles) checkRules(t, role, opts)
   const binding = byKind(docs, 'ClusterRoleBinding')[0]!
   t.equal(binding.roleRef.name, roles[0]!.metadata.name)
   t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'keptn-gitops-bridge', namespace: 'keptn' }])
 }
 
-export function checkRules (t: Test, role: Doc) {
-  const granted = new Set<string>()
+/**
+ * Exactly what the bridge uses: `get` on the Flux kinds whose labels it reads, and with observation
+ * on (OBSERVE_INTERVAL, the default) `list` on the three kinds it observes. No watch, no write.
+ */
+export function checkRules (t: Test, role: Doc, { observe = true }: { observe?: boolean } = {}) {
+  const granted: Record<string, string[]> = {}
   for (const rule of role.rules) {
-    t.same(rule.verbs, ['get'], `${role.kind} ${role.metadata.name}: verbs are only get`)
-    for (const group of rule.apiGroups) for (const resource of rule.resources) granted.add(`${resource}.${group}`)
+    for (const group of rule.apiGroups) {
+      for (const resource of rule.resources) granted[`${resource}.${group}`] = [...(granted[`${resource}.${group}`] ?? []), ...rule.verbs].sort()
+    }
   }
-  t.same([...granted].sort(), [
-    'helmreleases.helm.toolkit.fluxcd.io',
-    'kustomizations.kustomize.toolkit.fluxcd.io',
-    'gitrepositories.source.toolkit.fluxcd.io',
-    'ocirepositories.source.toolkit.fluxcd.io',
-    'helmcharts.source.toolkit.fluxcd.io',
-    'helmrepositories.source.toolkit.fluxcd.io',
-    'buckets.source.toolkit.fluxcd.io'
-  ].sort(), `${role.kind} ${role.metadata.name}: exactly the Flux kinds`)
+  const observed = observe ? ['get', 'list'] : ['get']
+  t.same(granted, {
+    'helmreleases.helm.toolkit.fluxcd.io': observed,
+    'kustomizations.kustomize.toolkit.fluxcd.io': observed,
+    'gitrepositories.source.toolkit.fluxcd.io': ['get'],
+    'ocirepositories.source.toolkit.fluxcd.io': ['get'],
+    'helmcharts.source.toolkit.fluxcd.io': ['get'],
+    'helmrepositories.source.toolkit.fluxcd.io': ['get'],
+    'buckets.source.toolkit.fluxcd.io': ['get'],
+    ...(observe ? { 'applications.argoproj.io': ['list'] } : {})
+  }, `${role.kind} ${role.metadata.name}: exactly these kinds and verbs`)
 }
 
 /** The environment variable names the containers of these documents set. */

@@ -52,18 +52,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The Flux kinds whose labels the bridge reads: `get` only. */}}
 {{- define "kgb.rbacRules" -}}
+{{- $observe := ne (toString .Values.config.observeInterval) "0" }}
 - apiGroups:
     - helm.toolkit.fluxcd.io
   resources:
     - helmreleases
   verbs:
     - get
+    {{- if $observe }}
+    - list
+    {{- end }}
 - apiGroups:
     - kustomize.toolkit.fluxcd.io
   resources:
     - kustomizations
   verbs:
     - get
+    {{- if $observe }}
+    - list
+    {{- end }}
 - apiGroups:
     - source.toolkit.fluxcd.io
   resources:
@@ -74,4 +81,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
     - buckets
   verbs:
     - get
+{{- if $observe }}
+- apiGroups:
+    - argoproj.io
+  resources:
+    - applications
+  verbs:
+    - list
+{{- end }}
 {{- end -}}
