@@ -32,6 +32,7 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL=loud: must be one of/],
     [{ DEPLOYMENT_TIMEOUT: '15 minutes' }, /^DEPLOYMENT_TIMEOUT=15 minutes: must be a duration/],
     [{ KEPTN_POLL_INTERVAL: '-1s' }, /^KEPTN_POLL_INTERVAL=-1s: /],
+    [{ OBSERVE_INTERVAL: 'often' }, /^OBSERVE_INTERVAL=often: must be a duration/],
     [{ KEPTN_REGISTER: 'maybe' }, /^KEPTN_REGISTER=maybe: must be true or false/],
     [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL: must /],
     [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL: must use redis: or rediss:/],
@@ -175,8 +176,14 @@ t.test('a result that came first is held for 5 minutes unless told otherwise', a
 })
 
 t.test('0 is taken where the README gives it a meaning: push only, no age check, no skew, no holding', async t => {
-  const config = loadConfig({ KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0s', MAX_CLOCK_SKEW: '0', EARLY_RESULT_WINDOW: '0ms' })
-  t.same([config.keptn.pollIntervalMs, config.maxEventAgeMs, config.maxClockSkewMs, config.earlyResultWindowMs], [0, 0, 0, 0])
+  const config = loadConfig({ KEPTN_POLL_INTERVAL: '0', MAX_EVENT_AGE: '0s', MAX_CLOCK_SKEW: '0', EARLY_RESULT_WINDOW: '0ms', OBSERVE_INTERVAL: '0' })
+  t.same([config.keptn.pollIntervalMs, config.maxEventAgeMs, config.maxClockSkewMs, config.earlyResultWindowMs, config.kubernetes.observeIntervalMs], [0, 0, 0, 0, 0])
+})
+
+t.test('observation: every 30s by default, in every namespace unless OBSERVE_NAMESPACES names some', async t => {
+  t.equal(loadConfig({}).kubernetes.observeIntervalMs, 30_000)
+  t.same(loadConfig({}).kubernetes.observeNamespaces, [])
+  t.same(loadConfig({ OBSERVE_NAMESPACES: 'podtato-dev, flux-system' }).kubernetes.observeNamespaces, ['podtato-dev', 'flux-system'])
 })
 
 t.test('Redis seeds and sentinels take names, IPv4 and bracketed IPv6 with a port from 1 to 65535', async t => {
