@@ -47,7 +47,7 @@ export interface Bridge {
  */
 export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
   const { config, store, keptn, metrics, clock, logger } = deps
-  const resolvers = await buildResolvers(config, logger)
+  const resolvers = await buildResolvers(config, logger, metrics)
   const event = (entry: OutboxEntry) => buildCloudEvent(entry, config.serviceName, clock())
   const delivery = createDelivery({
     store,
@@ -75,6 +75,7 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
       store,
       clock,
       logger,
+      metrics,
       wake: delivery.wake
     })
     : undefined
@@ -143,6 +144,7 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
           keptn,
           accept: event => engine.acceptTriggered(event, 'pull'),
           logger,
+          metrics,
           projects: config.keptn.projects,
           intervalMs: config.keptn.pollIntervalMs
         }))

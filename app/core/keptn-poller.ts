@@ -1,12 +1,14 @@
 import type { Log as Logger } from './log.js'
 import { KeptnApiError, type KeptnClient } from './keptn-client.js'
 import { startWorker, type Worker } from './worker.js'
+import type { Metrics } from './metrics.js'
 
 export interface KeptnPollerDeps {
   keptn: Pick<KeptnClient, 'listTriggered'>
   /** Takes one listed event on (the engine's acceptTriggered on the pull path). */
   accept: (event: unknown) => Promise<unknown>
   logger: Logger
+  metrics?: Pick<Metrics, 'keptnPollErrors'>
   /** KEPTN_PROJECTS: one listing per project; empty = one listing of every project. */
   projects: readonly string[]
   intervalMs: number
@@ -27,6 +29,7 @@ export async function pollOnce (deps: KeptnPollerDeps, missing = new Set<string>
       for (const event of await deps.keptn.listTriggered(filter)) await deps.accept(event)
       if (project !== undefined && missing.delete(project)) deps.logger.info({ project }, 'Keptn knows the project again; polling it')
     } catch (err) {
+      deps.metrics?.keptnPollErrors.inc()
       if (project !== undefined && err instanceof KeptnApiError && err.status === 404) {
         if (!missing.has(project)) deps.logger.warn({ project }, 'Keptn has no such project (404); KEPTN_PROJECTS lists it, the other projects are still polled')
         missing.add(project)

@@ -64,6 +64,9 @@ withKeptnFake(t, 'the image is written to Git and the Flux report of that commit
   t.match((await app.inject('/api/v1/deployments')).json().pending[0], { toGit: true, pushed: commit }, 'marked as written by the bridge, and pushed')
   t.not(commit, before, 'a commit was pushed')
   t.match(await remote.show(file), /tag: "v0\.3\.2" {3}# current release/, 'the tag changed in place, comment kept')
+  const metrics = (await app.inject('/metrics')).body
+  t.match(metrics, 'kgb_git_writes_total{result="pushed"} 1', 'the push is counted')
+  t.match(metrics, /kgb_git_write_duration_seconds_count 1\n/)
 
   const stale = await app.inject(fluxRequest(kustomization(before)))
   t.match(stale.json(), { status: 'ignored', reason: 'no pending deployment' }, 'a report of the old commit finishes nothing')

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Log as Logger } from '../log.js'
 import type { Store } from '../store.js'
+import type { Metrics } from '../metrics.js'
 import type { FinishedResult, ServiceKey, TriggeredDeployment } from '../types.js'
 import { createGitWriter, type GitWriteResult } from './git-writer.js'
 import { findTarget, imageMatcher, type GitTarget, type ResolvedTarget } from './targets.js'
@@ -19,6 +20,7 @@ export interface GitDeliveryDeps {
   wake: (key: ServiceKey) => void
   /** How long a claimed write is left to its writer before another replica may take it over. */
   leaseMs?: number
+  metrics?: Pick<Metrics, 'gitWrites' | 'gitWriteDuration'>
 }
 
 /**
@@ -59,6 +61,11 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     if (!target || !seen.image) return
     const td = await store.claimGitWrite(seen, owner, leaseMs, clock())
     if (!td) return
+    const started = Date.now()
+    const counted = (result: 'pushed' | 'unchanged' | 'abandoned' | 'failed' | 'refused') => {
+      deps.metrics?.gitWrites.inc({ result })
+      deps.metrics?.gitWriteDuration.observe((Date.now() - started) / 1000)
+    }
     // The claim lasts as long as this writer does, waiting in the queue for its clone included.
     // A renewal the store refuses means the claim ran out (this replica stalled) and may be another
     // replica's now: renewing stops and the write is abandoned before its push (see beforePush).
@@ -76,15 +83,16 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
       if (target.imagePattern !== undefined && !imageMatcher(target.imagePattern)(image)) {
         logger.warn({ triggeredId: td.triggeredId, image, imagePattern: target.imagePattern }, 'image outside the target\'s imagePattern: not written to Git')
         await finish(td, 'errored', `Not written to Git: the image ${image} does not match imagePattern ${target.imagePattern} of GIT_TARGETS targets[${target.index}]`)
+        counted('refused')
         return
       }
-      await writeClaimed(target, td, image, renewOnce)
+      counted(await writeClaimed(target, td, image, renewOnce))
     } finally {
       clearInterval(renew)
     }
   }
 
-  const writeClaimed = async (target: ResolvedTarget, td: TriggeredDeployment, image: string, stillClaimed: () => Promise<boolean>) => {
+  const writeClaimed = async (target: ResolvedTarget, td: TriggeredDeployment, image: string, stillClaimed: () => Promise<boolean>): Promise<'pushed' | 'unchanged' | 'abandoned' | 'failed'> => {
     const log = { triggeredId: td.triggeredId, repo: target.repo, file: target.file, image }
     // Right before each push the claim is renewed: a claim lost to another replica abandons the
     // write (nothing is pushed; the deployment stays pending for the claim's new holder, which
@@ -109,17 +117,20 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     } catch (err) {
       logger.error({ ...log, err: (err as Error).message }, 'could not write the change to Git')
       await finish(td, 'errored', `Could not write ${image} to Git (${target.file}@${target.branch}): ${(err as Error).message}`)
-      return
+      return 'failed'
     }
     if (written.abandoned) {
       logger.info(log, 'not pushed: the claim was lost, the deployment is no longer pending, or its commit could not be recorded')
-    } else if (written.changed) {
+      return 'abandoned'
+    }
+    if (written.changed) {
       await store.updatePending({ ...td, commit: written.commit, pushed: written.commit })
       logger.info({ ...log, commit: written.commit }, 'wrote the change to Git; waiting for the GitOps tool to deploy it')
-    } else {
-      logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
-      await finish(td, 'succeeded', `Git already holds ${image} in ${target.file}@${target.branch}; nothing to deploy`, written.commit)
+      return 'pushed'
     }
+    logger.info({ ...log, commit: written.commit }, 'Git already holds this value; nothing for the GitOps tool to deploy')
+    await finish(td, 'succeeded', `Git already holds ${image} in ${target.file}@${target.branch}; nothing to deploy`, written.commit)
+    return 'unchanged'
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { Log as Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
 import type { Config } from '../../../schemas/config.js'
 import { ConfigError } from '../../config.js'
 import type { Resolver } from './types.js'
@@ -14,7 +15,7 @@ import { createKubernetesResolver, type KubernetesResolver } from './kubernetes.
  * or annotations, the object's labels from the Kubernetes API (only when the payload carried no
  * labels: Flux), then the mapping file. A bad mapping file stops start-up.
  */
-export async function buildResolvers (config: Config, logger: Logger) {
+export async function buildResolvers (config: Config, logger: Logger, metrics?: Pick<Metrics, 'kubernetesErrors'>) {
   const resolvers: Resolver[] = [labelsResolver(config.kubernetes.labelKeys), metadataResolver()]
   const closers: Array<() => Promise<void>> = []
   let getObject: ((ref: ObjectRef) => Promise<Record<string, unknown> | undefined>) | undefined
@@ -25,7 +26,8 @@ export async function buildResolvers (config: Config, logger: Logger) {
       tokenFile: config.kubernetes.tokenFile,
       caFile: config.kubernetes.caFile,
       labelKeys: config.kubernetes.labelKeys,
-      logger
+      logger,
+      onError: (operation, cause) => metrics?.kubernetesErrors.inc({ operation, cause })
     })
     resolvers.push(kubernetes)
     closers.push(kubernetes.close)

@@ -20,6 +20,8 @@ export interface KubernetesResolverOptions {
   tokenCheckMs?: number
   logger: Log
   now?: () => number
+  /** Each failed read (counted in kgb_kubernetes_errors_total). */
+  onError?: (operation: 'labels' | 'object' | 'list', cause: string) => void
 }
 
 export type KubernetesResolver = Resolver & {
@@ -170,6 +172,7 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
     const where = { object: { kind: object.kind, namespace: object.namespace, name: object.name }, path }
     let mapping: Mapping | undefined
     if ('cause' in found) {
+      opts.onError?.('labels', found.cause)
       report('warn', `${found.cause}|${path}`, { ...where, cause: found.cause, reason: found.message }, 'Kubernetes lookup failed; mapping without the object\'s labels')
     } else {
       mapping = mappingFromLabels(found.labels, keys, 'kubernetes')
@@ -210,6 +213,7 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
       }
       const found = await fetchObject(path, 'application/json')
       if ('object' in found) return found.object
+      opts.onError?.('object', found.cause)
       report('warn', `object|${found.cause}|${path}`, { object: { kind: ref.kind, namespace: ref.namespace, name: ref.name }, path, cause: found.cause, reason: found.message },
         'could not read the object from the Kubernetes API; its event\'s own outcome stands')
       return undefined
@@ -224,7 +228,11 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
         if (labelSelector) query.set('labelSelector', labelSelector)
         if (next) query.set('continue', next)
         const found = await fetchObject(`${prefix}/${encodeURIComponent(plural)}?${query}`, 'application/json')
-        if ('cause' in found) return found
+        if ('cause' in found) {
+          // A kind the cluster does not serve (404) is not an error: observation skips it.
+          if (found.cause !== '404') opts.onError?.('list', found.cause)
+          return found
+        }
         const page = found.object as { items?: unknown, metadata?: { continue?: unknown } }
         if (!Array.isArray(page.items)) return { cause: 'bad-body', message: 'a list without items' }
         items.push(...page.items as Array<Record<string, unknown>>)
