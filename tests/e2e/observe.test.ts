@@ -35,6 +35,19 @@ function helmStatus (at: number, chartVersion: string, over: { ready?: string, r
   }
 }
 
+// kustomize-controller api/v1: Ready moves on every reconcile; status.history says since when the
+// revision is applied (fluxcd/pkg/apis/meta History).
+function kustomizationStatus (commit: string, at: string) {
+  const revision = `main@sha1:${commit}`
+  return {
+    observedGeneration: 1,
+    lastAppliedRevision: revision,
+    lastAttemptedRevision: revision,
+    conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${revision}`, lastTransitionTime: at, observedGeneration: 1 }],
+    history: [{ digest: 'sha256:5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b', firstReconciled: at, lastReconciled: at, lastReconciledDuration: '1.2s', lastReconciledStatus: 'ReconciliationSucceeded', totalReconciliations: 1, metadata: { revision } }]
+  }
+}
+
 async function setup (t: Test, fake: KeptnFake, env: Record<string, string> = {}) {
   const kube = await startKubernetesFake({ token })
   t.teardown(() => kube.close())
@@ -149,9 +162,7 @@ withKeptnFake(t, 'a Kustomization and an Argo CD Application finish their servic
   const evK = await trigger(app, fake, { service: 'kust', labels: { gitCommit: commit } })
   const evA = await trigger(app, fake, { service: 'argo' })
   const later = iso(Date.now() + 1000)
-  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'flux-system', 'kust', { ...labels, 'keptn.sh/service': 'kust' }, {
-    status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: main@sha1:${commit}`, lastTransitionTime: later }] }
-  })
+  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'flux-system', 'kust', { ...labels, 'keptn.sh/service': 'kust' }, { status: kustomizationStatus(commit, later) })
   kube.setObject('argoproj.io/v1alpha1', 'Application', 'argocd', 'argo', { ...labels, 'keptn.sh/service': 'argo' }, {
     spec: { destination: { namespace: 'podtato-dev' } },
     status: {
@@ -210,18 +221,14 @@ withKeptnFake(t, 'OBSERVE_NAMESPACES lists only there; a kind the RBAC forbids i
   const commit = '3d2a1b0c9f8e7d6c5b4a39281706f5e4d3c2b1a0'
   const ev = await trigger(app, fake, { labels: { gitCommit: commit } })
   kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', labels, { status: helmStatus(Date.now() + 1000, '0.3.2') })
-  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'elsewhere', 'helloservice', labels, {
-    status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied', lastTransitionTime: iso(Date.now() + 1000) }] }
-  })
+  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'elsewhere', 'helloservice', labels, { status: kustomizationStatus(commit, iso(Date.now() + 1000)) })
   const rounds = kube.listCalls()
   await waitFor('three rounds', () => kube.listCalls() >= rounds + 3 * 6)
   t.same(finishedOf(fake), [], 'the forbidden HelmRelease and the Kustomization outside OBSERVE_NAMESPACES finish nothing')
   t.notOk(kube.requests.some(path => /\/apis\/[^/]+\/[^/]+\/(helmreleases|kustomizations|applications)$/.test(path)), 'no cluster-wide list')
   t.equal(logs.parsed().filter(l => /cannot list HelmRelease objects/.test(String(l.msg))).length, 1, 'warned once')
 
-  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'flux-system', 'helloservice', labels, {
-    status: { observedGeneration: 1, lastAppliedRevision: `main@sha1:${commit}`, lastAttemptedRevision: `main@sha1:${commit}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied', lastTransitionTime: iso(Date.now() + 1000) }] }
-  })
+  kube.setObject('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'flux-system', 'helloservice', labels, { status: kustomizationStatus(commit, iso(Date.now() + 1000)) })
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   t.match(finishedOf(fake)[0], { triggeredid: ev.id, data: { message: /observed in the Kustomization flux-system\/helloservice status/ } })
 })

@@ -61,36 +61,42 @@ function helmRelease (object: KubeObject): Observation {
   const status = object.status ?? {}
   const conditions = conditionsOf(status)
   const history = Array.isArray(status.history) ? status.history as Array<Record<string, unknown>> : []
-  const last = history[0] ?? {}
-  // v2: history[0]; v2beta1/v2beta2 keep only lastAppliedRevision (the chart version).
+  // v2 and v2beta2 keep history (newest first); v2beta1 only lastAppliedRevision (the chart version).
+  // A rollback remediation puts the rolled-back-to release at history[0] (helm-controller
+  // internal/reconcile/rollback_remediation.go observeRollback): it is not what was attempted.
+  const last = history[0]?.action === 'rollback' ? {} : history[0] ?? {}
   const chartVersion = str(last.chartVersion) ?? str(status.lastAppliedRevision)
   const appVersion = str(last.appVersion)
-  const revision = chartVersion
   // An OCI chart's `+<hex>` is its digest, never a commit (the event says so with `oci-digest`).
   const metadata: Record<string, string> = {
     ...(str(last.ociDigest) ? { 'oci-digest': String(last.ociDigest) } : {}),
     ...(appVersion ? { 'app-version': appVersion } : {})
   }
-  const commitHint = commitHintFromRevision(chartVersion, metadata)
-  const facts = {
-    versions: versionsFromRevision(chartVersion, metadata),
-    ...(revision ? { revision } : {}),
-    ...(commitHint ? { commitHint } : {})
+  const factsOf = (revision: string | undefined, meta: Record<string, string>) => {
+    const commitHint = commitHintFromRevision(revision, meta)
+    return { versions: versionsFromRevision(revision, meta), ...(revision ? { revision } : {}), ...(commitHint ? { commitHint } : {}) }
   }
+  const facts = factsOf(chartVersion, metadata)
+  // A failure is about the chart version last attempted (status.lastAttemptedRevision), which
+  // history[0] may no longer show; nothing says which app version it carried.
+  const attempted = history[0]?.action === 'rollback' ? factsOf(str(status.lastAttemptedRevision) ?? chartVersion, {}) : facts
   const failed = stalled(conditions)
-  if (failed) return { ...failed, ...facts }
-  if (behind(object)) return { outcome: 'none', reason: 'Progressing', state: 'helm-controller has not reconciled the latest spec yet', ...facts }
+  if (failed) return { ...failed, ...attempted }
+  if (behind(object)) return { outcome: 'none', reason: 'Progressing', state: 'helm-controller has not reconciled the latest spec yet', ...attempted }
   const ready = conditions.find(c => c.type === 'Ready')
   if (ready?.status !== 'True') {
-    return { outcome: 'none', reason: ready?.reason ?? 'Unknown', state: `Ready ${ready?.status ?? 'unknown'}${ready?.reason ? ` (${ready.reason})` : ''}: not final while remediation may retry`, ...facts }
+    return { outcome: 'none', reason: ready?.reason ?? 'Unknown', state: `Ready ${ready?.status ?? 'unknown'}${ready?.reason ? ` (${ready.reason})` : ''}: not final while remediation may retry`, ...attempted }
   }
-  const testsOn = (object.spec?.test as { enable?: boolean } | undefined)?.enable === true
+  // Ready includes TestSuccess only when tests run and their failures count
+  // (internal/reconcile/release.go summarize: Test.Enable && !Test.IgnoreFailures).
+  const test = object.spec?.test as { enable?: boolean, ignoreFailures?: boolean } | undefined
+  const testsDecide = test?.enable === true && test.ignoreFailures !== true
   const tests = conditions.find(c => c.type === 'TestSuccess')
-  if (testsOn && tests?.status !== 'True') return { outcome: 'none', reason: 'TestPending', state: 'Ready, waiting for the Helm tests', ...facts }
+  if (testsDecide && tests?.status !== 'True') return { outcome: 'none', reason: 'TestPending', state: 'Ready, waiting for the Helm tests', ...facts }
   if (last.status !== undefined && last.status !== 'deployed') {
     return { outcome: 'none', reason: String(last.status), state: `last release is ${String(last.status)}`, ...facts }
   }
-  const at = latest(time(ready.lastTransitionTime), time(last.lastDeployed), testsOn ? time(tests?.lastTransitionTime) : undefined)
+  const at = latest(time(ready.lastTransitionTime), time(last.lastDeployed), testsDecide ? time(tests?.lastTransitionTime) : undefined)
   return { outcome: 'success', at, reason: ready.reason ?? 'Ready', state: `Ready: chart ${chartVersion ?? '?'}${appVersion ? `, app ${appVersion}` : ''}`, ...facts }
 }
 
@@ -111,9 +117,17 @@ function kustomization (object: KubeObject): Observation {
   if (attempted !== undefined && attempted !== applied) {
     return { outcome: 'none', reason: 'Progressing', state: `applying ${attempted}`, ...facts }
   }
-  // Ready goes Unknown while a new revision is applied (kstatus), so its transition back to True
-  // is when the revision was applied.
-  return { outcome: 'success', at: time(ready.lastTransitionTime), reason: ready.reason ?? 'ReconciliationSucceeded', state: `Ready: applied ${applied ?? '?'}`, ...facts }
+  // Ready goes Unknown and back to True on every reconcile (kustomization_controller.go), so its
+  // lastTransitionTime moves each spec.interval: when the revision was applied is the history
+  // entry's firstReconciled (api/v1 status.history, fluxcd/pkg/apis/meta history.go), for the
+  // applied revision. A controller without history cannot say when: not observed.
+  const history = Array.isArray(status.history) ? status.history as Array<Record<string, unknown>> : []
+  const entry = history[0]
+  const entryRevision = (entry?.metadata as { revision?: unknown } | undefined)?.revision
+  if (!entry || entry.lastReconciledStatus !== 'ReconciliationSucceeded' || entryRevision !== applied) {
+    return { outcome: 'none', reason: ready.reason ?? 'ReconciliationSucceeded', state: `Ready: applied ${applied ?? '?'}, but status.history does not say since when`, ...facts }
+  }
+  return { outcome: 'success', at: time(entry.firstReconciled), reason: ready.reason ?? 'ReconciliationSucceeded', state: `Ready: applied ${applied ?? '?'}`, ...facts }
 }
 
 function application (object: KubeObject, now: number): Observation {
