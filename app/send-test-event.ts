@@ -141,7 +141,7 @@ function argoNotification (o: TestEventOptions, now: Date) {
         name: o.name,
         namespace: o.namespace,
         uid: randomUUID(),
-        labels: { 'keptn.sh/projekt': o.project, 'keptn.sh/stage': o.stage, 'keptn.sh/service': o.service },
+        labels: { 'keptn.sh/project': o.project, 'keptn.sh/stage': o.stage, 'keptn.sh/service': o.service },
         annotations: { [`notifications.argoproj.io/subscribe.${state.trigger}.keptn`]: '' }
       },
       spec: {
@@ -168,7 +168,7 @@ function argoNotification (o: TestEventOptions, now: Date) {
           startedAt: at,
           ...(finished ? { finishedAt: at, syncResult: { revision: o.revision } } : {})
         },
-        summary: { images: [] }
+        summary: { images: [imageFor(o)] }
       }
     },
     trigger: state.trigger
@@ -184,7 +184,7 @@ function keptnTriggered (o: TestEventOptions, now: Date) {
     time: now.toISOString(),
     datacontenttype: 'application/json',
     shkeptncontext: randomUUID(),
-    shkeptnspecversion: '0.2.4', type2: 1,
+    shkeptnspecversion: '0.2.4',
     data: {
       project: o.project,
       stage: o.stage,
