@@ -19,6 +19,7 @@ import keptnRoutes from '../routes/keptn.js'
 import statusRoutes from '../routes/status.js'
 import pressurePlugin from '../plugins/pressure.js'
 import tlsPlugin, { readServerTls } from '../plugins/tls.js'
+import openapiPlugin from '../plugins/openapi.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +61,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(metricsPlugin)
   await app.register(authPlugin)
   await app.register(enginePlugin)
+  await app.register(openapiPlugin)
 
   await app.register(healthRoutes)
   await app.register(fluxRoutes)
