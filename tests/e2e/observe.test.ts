@@ -232,3 +232,14 @@ withKeptnFake(t, 'OBSERVE_NAMESPACES lists only there; a kind the RBAC forbids i
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   t.match(finishedOf(fake)[0], { triggeredid: ev.id, data: { message: /observed in the Kustomization flux-system\/helloservice status/ } })
 })
+
+withKeptnFake(t, 'with a MAPPING_FILE, an unlabelled HelmRelease a rule maps is observed too', async (t, fake) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kgb-observe-map-'))
+  writeFileSync(join(dir, 'mapping.yaml'), 'rules:\n  - match: { kind: HelmRelease, namespace: "{project}-{stage}", name: "{service}" }\n')
+  const { kube, common } = await setup(t, fake, { MAPPING_FILE: join(dir, 'mapping.yaml') })
+  const app = await build(t, common)
+  const ev = await trigger(app, fake)
+  kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', undefined, { status: helmStatus(Date.now() + 1000, '0.3.2') })
+  await fake.waitFor(f => ofType(f, 'finished').length === 1)
+  t.match(finishedOf(fake)[0], { triggeredid: ev.id, data: { status: 'succeeded', message: /observed in the HelmRelease podtato-dev\/helloservice status/ } })
+})
