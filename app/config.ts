@@ -171,6 +171,9 @@ export function loadConfig (env: Env = process.env): Config {
   // forged push could make the bridge commit an image of the sender's choice.
   if (r.raw('GIT_TARGETS') !== undefined && !keptnApiUrl) throw new ConfigError('GIT_TARGETS: needs KEPTN_API_URL (pushed events are confirmed with Keptn before anything is written to Git)')
   if (keptnApiUrl && !keptnApiToken) throw new ConfigError('KEPTN_API_TOKEN: required when KEPTN_API_URL is set')
+  const evaluationWindowMs = r.duration('EVALUATION_WINDOW', '5m', { allowZero: true })
+  // lighthouse-service (go-utils timeutils.GetStartEndTime) refuses an end less than a minute after the start.
+  if (evaluationWindowMs > 0 && evaluationWindowMs < 60_000) throw new ConfigError(`EVALUATION_WINDOW=${r.raw('EVALUATION_WINDOW')}: must be 0 or at least 1m (lighthouse evaluates a window of a minute or more)`)
   const maxEventAgeMs = r.duration('MAX_EVENT_AGE', '15m', { allowZero: true })
   const maxClockSkewMs = r.duration('MAX_CLOCK_SKEW', '2m', { allowZero: true })
   const config: Config = {
@@ -196,6 +199,7 @@ export function loadConfig (env: Env = process.env): Config {
     retentionMs: r.duration('RETENTION', '7d'),
     earlyResultWindowMs: r.duration('EARLY_RESULT_WINDOW', '5m', { allowZero: true }),
     triggerSequence: r.raw('TRIGGER_SEQUENCE'),
+    evaluationWindowMs,
     mappingFile: r.raw('MAPPING_FILE'),
     kubernetes: {
       apiUrl: r.url('KUBERNETES_API_URL', ['http:', 'https:']) ??

@@ -52,6 +52,8 @@ export const Config = Type.Object({
   /** How long a result that found nothing pending is held for a triggered event on its way; 0 = off. */
   earlyResultWindowMs: Type.Integer({ minimum: 0 }),
   triggerSequence: Type.Optional(Type.String()),
+  /** EVALUATION_WINDOW: the evaluation window a GitOps-first sequence carries, from the deployment (0 = none). */
+  evaluationWindowMs: Type.Integer({ minimum: 0 }),
   mappingFile: Type.Optional(Type.String()),
   kubernetes: Type.Object({
     apiUrl: Type.Optional(Type.String()),

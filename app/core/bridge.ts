@@ -94,7 +94,8 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
       maxClockSkewMs: config.maxClockSkewMs,
       versionMatch: config.versionMatch,
       projects: config.keptn.projects,
-      earlyResultWindowMs: config.earlyResultWindowMs
+      earlyResultWindowMs: config.earlyResultWindowMs,
+      evaluationWindowMs: config.evaluationWindowMs
     },
     wake: delivery.wake,
     onTriggered: git?.onTriggered,

@@ -5,7 +5,7 @@ import type { Mapping, MappingInput } from './mapping/types.js'
 import type { DeploymentResult, FinishedResult, ObjectRef, SequenceTrigger, ServiceKey, TriggeredDeployment } from './types.js'
 import { settleHelmOutcome, type HelmReleaseState } from './helm-outcome.js'
 import type { Metrics } from './metrics.js'
-import { DEPLOYMENT_TRIGGERED, eventIdFor, triggeredFromCloudEvent } from './keptn-events.js'
+import { DEPLOYMENT_TRIGGERED, eventIdFor, keptnTime, triggeredFromCloudEvent } from './keptn-events.js'
 import { isKeptnName } from './mapping/keptn-name.js'
 import { resultMatches } from './choose-pending.js'
 import { reasonLabel } from './classify.js'
@@ -27,6 +27,8 @@ export interface EngineOptions {
    * triggered event still on its way (0 = not held).
    */
   earlyResultWindowMs: number
+  /** EVALUATION_WINDOW: a GitOps-first sequence's evaluation covers this long from the deployment (0 = no window sent). */
+  evaluationWindowMs?: number
 }
 
 export interface EngineDeps {
@@ -93,7 +95,7 @@ function finishedFrom (result: DeploymentResult, service: string, now: number): 
   }
 }
 
-function sequenceFor (result: DeploymentResult, mapping: Mapping, sequence: string, now: number): SequenceTrigger {
+function sequenceFor (result: DeploymentResult, mapping: Mapping, sequence: string, now: number, evaluationWindowMs = 0): SequenceTrigger {
   const revision = result.revision ?? result.commit ?? result.versions[0] ?? `delivery:${result.deliveryId}`
   const key = { project: mapping.project, stage: mapping.stage, service: mapping.service }
   return {
@@ -108,7 +110,9 @@ function sequenceFor (result: DeploymentResult, mapping: Mapping, sequence: stri
       'gitops.name': result.object.name,
       'gitops.revision': revision
     },
-    createdAt: now
+    createdAt: now,
+    // From when the tool deployed (never later than now): the SLIs of the new version.
+    ...(evaluationWindowMs > 0 ? { evaluation: { start: keptnTime(Math.min(result.occurredAt, now)), end: keptnTime(Math.min(result.occurredAt, now) + evaluationWindowMs) } } : {})
   }
 }
 
@@ -261,7 +265,7 @@ export function createEngine (deps: EngineDeps) {
         ...(result.commit === undefined && result.commitHint ? { commitIsHint: true } : {}),
         strictVersions: options.versionMatch === 'strict' && result.imageEvidence === true,
         finished: finishedFrom(result, mapping.service, now),
-        trigger: sequence && result.outcome === 'success' && !result.observedIn ? sequenceFor(result, mapping, sequence, now) : undefined,
+        trigger: sequence && result.outcome === 'success' && !result.observedIn ? sequenceFor(result, mapping, sequence, now, options.evaluationWindowMs) : undefined,
         holdMs: result.observedIn ? 0 : holdFor(result),
         dedupeTtlMs: options.dedupeTtlMs,
         retentionMs: options.retentionMs,

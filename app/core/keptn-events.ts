@@ -4,6 +4,9 @@ import { DeploymentTriggeredData, IncomingKeptnEvent, type KeptnCloudEvent } fro
 import type { OutboxEntry, TriggeredDeployment } from './types.js'
 import { isCommitLike, normaliseVersion } from './versions.js'
 
+/** Keptn's timestamp format (go-utils timeutils.KeptnTimeFormatISO8601: milliseconds, Z). */
+export const keptnTime = (ms: number): string => new Date(ms).toISOString()
+
 export const DEPLOYMENT_TRIGGERED = 'sh.keptn.event.deployment.triggered'
 export const DEPLOYMENT_STARTED = 'sh.keptn.event.deployment.started'
 export const DEPLOYMENT_FINISHED = 'sh.keptn.event.deployment.finished'
@@ -48,7 +51,9 @@ export function buildCloudEvent (entry: OutboxEntry, source: string, now = Date.
       ...envelope,
       type: `sh.keptn.event.${trigger.stage}.${trigger.sequence}.triggered`,
       shkeptncontext: trigger.keptnContext,
-      data: { project: trigger.project, stage: trigger.stage, service: trigger.service, labels: trigger.labels }
+      // shipyard-controller merges a sequence's triggered data into each task's: `evaluation` is
+      // what lighthouse-service reads (start_evaluation_handler.go getEvaluationTimestamps).
+      data: { project: trigger.project, stage: trigger.stage, service: trigger.service, labels: trigger.labels, ...(trigger.evaluation ? { evaluation: trigger.evaluation } : {}) }
     }
   }
   const { pending } = entry

@@ -106,6 +106,11 @@ export interface SequenceTrigger extends ServiceKey {
   revision: string
   labels: Record<string, string>
   createdAt: number
+  /**
+   * The window lighthouse evaluates (EVALUATION_WINDOW from when the GitOps tool deployed), as
+   * Keptn timestamps: without one, lighthouse 1.4.5 errors every evaluation of the sequence.
+   */
+  evaluation?: { start: string, end: string }
 }
 
 export type OutboxEntry =

@@ -33,6 +33,7 @@ t.test('a bad value stops start-up with one line naming the variable and what is
     [{ DEPLOYMENT_TIMEOUT: '15 minutes' }, /^DEPLOYMENT_TIMEOUT=15 minutes: must be a duration/],
     [{ KEPTN_POLL_INTERVAL: '-1s' }, /^KEPTN_POLL_INTERVAL=-1s: /],
     [{ OBSERVE_INTERVAL: 'often' }, /^OBSERVE_INTERVAL=often: must be a duration/],
+    [{ EVALUATION_WINDOW: '30s' }, /^EVALUATION_WINDOW=30s: must be 0 or at least 1m/],
     [{ KEPTN_REGISTER: 'maybe' }, /^KEPTN_REGISTER=maybe: must be true or false/],
     [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL: must /],
     [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL: must use redis: or rediss:/],

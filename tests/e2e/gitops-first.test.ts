@@ -22,7 +22,8 @@ const deployed = (revision: string, over: Record<string, unknown> = {}) =>
 withKeptnFake(t, 'a Flux success with no pending deployment triggers the sequence once per revision, again for a new one', async (t, fake) => {
   const env = envFor(fake)
   const [a, b] = [await build(t, env), await build(t, env)]
-  const first = await a.inject(fluxRequest(deployed('0.3.2')))
+  const deployedAt = new Date(Date.now() - 30_000)
+  const first = await a.inject(fluxRequest(deployed('0.3.2', { timestamp: deployedAt.toISOString().replace(/\.\d+Z$/, 'Z') })))
   t.equal(first.statusCode, 202)
   t.match(first.json(), { status: 'accepted', reason: 'triggered dev.evaluation', project: 'podtato' })
   await fake.waitFor(f => sequences(f).length === 1)
@@ -35,6 +36,10 @@ withKeptnFake(t, 'a Flux success with no pending deployment triggers the sequenc
       labels: { 'gitops.kind': 'HelmRelease', 'gitops.namespace': 'podtato-dev', 'gitops.name': 'helloservice', 'gitops.revision': '0.3.2' }
     }
   })
+  // lighthouse errors an evaluation without a window: EVALUATION_WINDOW (5m) from the deployment.
+  const seconds = Math.floor(deployedAt.getTime() / 1000) * 1000
+  t.same((sequences(fake)[0]!.data as { evaluation: unknown }).evaluation,
+    { start: new Date(seconds).toISOString(), end: new Date(seconds + 5 * 60_000).toISOString() }, 'the evaluation window, in Keptn\'s time format')
 
   const again = deployed('0.3.2', { timestamp: new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z'), message: 'reconciled again' })
   const answers = await Promise.all([a.inject(fluxRequest(again)), b.inject(fluxRequest(again)), b.inject(fluxRequest(deployed('0.3.2')))])

@@ -143,3 +143,28 @@ t.test('keptn-peer validate refuses what Keptn refuses', async t => {
   t.equal(gitops.status, 0, 'gitcommitid on a triggered sequence is reported, not failed')
   t.match(gitops.stderr, /gitcommitid .* config repo/)
 })
+
+// lighthouse-service 1.4.5 errors every evaluation whose data has no window. A GitOps-first
+// sequence carries EVALUATION_WINDOW from the deployment, and lighthouse's own rule (go-utils
+// timeutils.GetStartEndTime, as keptn-peer evaluation-window runs it) takes it as sent.
+for (const [window, expected] of [['5m', 'evaluated'], ['0', 'refused']] as const) {
+  withKeptnFake(t, `a GitOps-first sequence with EVALUATION_WINDOW=${window}: lighthouse's rule ${expected === 'evaluated' ? 'takes its window' : 'refuses it, as every evaluation without one'}`, async (t, fake) => {
+    const app = await build(t, env(fake, { TRIGGER_SEQUENCE: 'evaluation', EVALUATION_WINDOW: window }))
+    const deployedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const res = await app.inject(fluxRequest(fluxEvent({ timestamp: deployedAt, metadata: { revision: '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
+    t.equal(res.statusCode, 202)
+    await fake.waitFor(f => f.received.some(e => e.type === 'sh.keptn.event.dev.evaluation.triggered'))
+    const sequence = fake.received.find(e => e.type === 'sh.keptn.event.dev.evaluation.triggered')!
+    const lighthouse = peer(['evaluation-window'], JSON.stringify(sequence))
+    if (expected === 'refused') {
+      t.equal(lighthouse.status, 1)
+      t.match(lighthouse.stderr, /evaluation.triggered event does not contain evaluation timeframe/)
+      return
+    }
+    t.equal(lighthouse.status, 0, lighthouse.stderr)
+    const start = Date.parse(deployedAt)
+    t.same(JSON.parse(lighthouse.stdout), { start: new Date(start).toISOString(), end: new Date(start + 5 * 60_000).toISOString() },
+      'lighthouse evaluates the five minutes from the deployment, to the millisecond')
+    t.equal(peer(['validate'], JSON.stringify([sequence])).status, 0, 'and Keptn takes the event')
+  })
+}

@@ -5,6 +5,7 @@
 //	           [--service svc] [--id id] [--context ctx] [--gitcommitid sha] [--image img] [--labels k=v,...]
 //	keptn-peer validate            < events (JSON array or JSON lines)
 //	keptn-peer finished-data       < one .finished event; prints its data as keptnv2.DeploymentFinishedEventData
+//	keptn-peer evaluation-window   < one sequence .triggered event; prints the window lighthouse 1.4.5 evaluates
 //
 // JSON goes to stdout, diagnostics to stderr; validate exits 1 naming the event and the rule broken.
 package main
@@ -26,6 +27,8 @@ func main() {
 		err = runValidate(os.Stdin)
 	case "finished-data":
 		err = runFinishedData(os.Stdin)
+	case "evaluation-window":
+		err = runEvaluationWindow(os.Stdin)
 	default:
 		usage()
 	}
@@ -36,6 +39,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: keptn-peer triggered <first|promotion|listed|listed-legacy> [flags] | validate | finished-data")
+	fmt.Fprintln(os.Stderr, "usage: keptn-peer triggered <first|promotion|listed|listed-legacy> [flags] | validate | finished-data | evaluation-window")
 	os.Exit(2)
 }
