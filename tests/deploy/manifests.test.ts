@@ -10,9 +10,11 @@ import t, { type Test } from 'tap'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { byKind, checkDeployment, checkRbac, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, type Doc } from './helpers/deploy.js'
+import { byKind, checkDeployment, checkRbac, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, kgbMetrics, isKgbSeries, metricNames, type Doc } from './helpers/deploy.js'
 import { parseMappingRules } from '../../app/core/mapping/mapping-file.js'
 import { parseGitTargets } from '../../app/core/gitops/targets.js'
+import { parseDuration } from '../../app/core/duration.js'
+import { logLevels, versionMatches } from '../../schemas/config.js'
 
 const chartDir = join(deploy, 'chart', 'keptn-gitops-bridge')
 const demo = join(deploy, 'demo')
@@ -211,7 +213,7 @@ t.test('the example HelmReleases are the same object', async t => {
 })
 
 t.test('mapping.yaml and git-targets.yaml are accepted by the service\'s own parsers', async t => {
-  const rules = parseMappingRules(read('deploy/flux/mapping.yaml'), 'deploy/flux/mapping.yaml')
+  const rules = parseMappingRules(read('deploy/examples/mapping.yaml'), 'deploy/examples/mapping.yaml')
   t.ok(rules.length >= 2)
   const targets = parseGitTargets(read('deploy/demo/git-targets.yaml'), 'deploy/demo/git-targets.yaml')
   t.equal(targets.length, 1)
@@ -325,4 +327,199 @@ t.test('Dockerfile: multi-stage, numeric non-root USER, git and tini in the runt
   // every source folder the build compiles is copied into the build stage (bench is not shipped)
   const include = (JSON.parse(read('tsconfig.build.json')) as { include: string[] }).include
   for (const dir of include.filter(d => d !== 'bench')) t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `COPY ${dir}`)
+})
+
+// --- values.schema.json: what helm checks values against (tests/peers/helm.test.ts runs helm on it) ---
+
+const schema = JSON.parse(read('deploy/chart/keptn-gitops-bridge/values.schema.json')) as Doc
+/** A schema node with its `$ref` (local `#/definitions/…`) followed. */
+const resolve = (node: Doc | undefined): Doc | undefined => {
+  if (node?.$ref === undefined) return node
+  const name = /^#\/definitions\/([\w-]+)$/.exec(node.$ref)?.[1]
+  if (!name || !schema.definitions?.[name]) throw new Error(`unresolvable $ref ${node.$ref}`)
+  return resolve(schema.definitions[name])
+}
+/** The JSON types a schema node allows (its `type`, or the union over `anyOf`). */
+const typesOf = (node: Doc): string[] => {
+  const n = resolve(node)!
+  if (n.anyOf) return (n.anyOf as Doc[]).flatMap(typesOf)
+  return n.type === undefined ? [] : [n.type].flat()
+}
+const jsonType = (v: unknown): string => v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v
+const schemaAt = (path: string): Doc | undefined => path.split('.').reduce<Doc | undefined>((node, key) => resolve(resolve(node)?.properties?.[key]), schema)
+
+t.test('values.schema.json: draft-07, every values key has a typed entry, and no entry without a value', async t => {
+  t.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#')
+  const values = parseYaml(read('deploy/chart/keptn-gitops-bridge/values.yaml')) as Doc
+  let checked = 0
+  // values.yaml → schema: every key is declared where the schema lists properties, with a type its default has
+  const walkValues = (obj: Doc, node: Doc, prefix: string) => {
+    for (const [key, value] of Object.entries(obj)) {
+      const path = prefix ? `${prefix}.${key}` : key
+      const entry = resolve(node.properties?.[key])
+      if (!t.ok(entry, `${path} is in the schema`)) continue
+      checked++
+      const types = typesOf(entry!)
+      t.ok(types.length > 0, `${path} has a type`)
+      const type = jsonType(value)
+      t.ok(types.includes(type) || (type === 'integer' && types.includes('number')), `${path}: its default (${type}) has a type the schema allows (${types.join(', ')})`)
+      if (type === 'object' && entry!.properties) walkValues(value as Doc, entry!, path)
+    }
+  }
+  walkValues(values, schema, '')
+  t.ok(checked > 100, `${checked} keys checked`)
+  // schema → values.yaml: no stale entries (global: set by a parent chart, never in values.yaml)
+  const walkSchema = (node: Doc, obj: Doc | undefined, prefix: string) => {
+    for (const [key, entry] of Object.entries(node.properties ?? {})) {
+      const path = prefix ? `${prefix}.${key}` : key
+      if (path === 'global') continue
+      t.ok(obj !== undefined && Object.hasOwn(obj, key), `schema entry ${path} is a key of values.yaml`)
+      const resolved = resolve(entry as Doc)!
+      if (resolved.properties && resolved.type === 'object') walkSchema(resolved, obj?.[key], path)
+    }
+  }
+  walkSchema(schema, values, '')
+})
+
+t.test('values.schema.json: unknown keys are refused wherever the schema lists the keys', async t => {
+  const nodes: Array<[string, Doc]> = [['(top level)', schema], ...Object.entries(schema.definitions as Record<string, Doc>)]
+  const collect = (node: Doc, where: string) => {
+    for (const [key, entry] of Object.entries((node.properties ?? {}) as Record<string, Doc>)) {
+      if (entry.properties) nodes.push([`${where}.${key}`, entry])
+      collect(entry, `${where}.${key}`)
+    }
+  }
+  collect(schema, '')
+  for (const def of Object.values(schema.definitions as Record<string, Doc>)) collect(def, '(definition)')
+  const withKeys = nodes.filter(([, node]) => node.properties)
+  t.ok(withKeys.length >= 20, `${withKeys.length} objects with known keys`)
+  for (const [where, node] of withKeys) t.equal(node.additionalProperties, false, `${where}: additionalProperties false`)
+  t.ok(schema.properties.global, 'global is allowed (helm sets it when the chart is a dependency)')
+})
+
+t.test('values.schema.json: enums and patterns take what the service takes', async t => {
+  t.same(schemaAt('config.logLevel')!.enum, [...logLevels], 'config.logLevel: LOG_LEVEL\'s levels')
+  t.same(schemaAt('config.versionMatch')!.enum, ['', ...versionMatches], 'config.versionMatch: "" or VERSION_MATCH\'s values')
+  const pattern = (name: string) => {
+    const def = schema.definitions[name] as Doc
+    return new RegExp((def.pattern ?? (def.anyOf as Doc[]).find(a => a.type === 'string')!.pattern) as string)
+  }
+  // the patterns of the durations accept exactly what app/core/duration.ts parses ("" = the default)
+  for (const text of ['500ms', '10s', '15m', '1h', '7d', '1.5h', '0', '', '15 minutes', '10', '-1s', '1w', '1h30m', ' 5m', '5M']) {
+    const parses = text === '' || parseDuration(text) !== undefined
+    t.equal(pattern('durationOrZero').test(text), parses, `durationOrZero ${JSON.stringify(text)}: ${parses ? 'accepted' : 'refused'}, as by the service`)
+    t.equal(pattern('duration').test(text), parses && text !== '0', `duration ${JSON.stringify(text)}: ${parses && text !== '0' ? 'accepted' : 'refused'} (0 is refused where the service refuses it)`)
+  }
+  for (const path of ['config.keptnPollInterval', 'config.earlyResultWindow', 'config.maxEventLoopDelay', 'config.maxEventAge', 'config.maxClockSkew', 'config.observeInterval']) {
+    t.ok(typesOf(schemaAt(path)!).includes('integer'), `${path} takes the number 0 as well (--set ${path}=0)`)
+  }
+  t.same(schemaAt('git.targets')!.items.$ref, '#/definitions/gitTarget')
+  t.same(Object.keys(resolve(schemaAt('mapping.rules')!.items)!.properties).sort(), ['match', 'project', 'sequence', 'service', 'stage'], 'the keys parseMappingRules allows')
+})
+
+t.test('the image: no published default, so the chart says how to build it and NOTES.txt warns', async t => {
+  const values = parseYaml(read('deploy/chart/keptn-gitops-bridge/values.yaml')) as Doc
+  const helpers = read('deploy/chart/keptn-gitops-bridge/templates/_helpers.tpl')
+  const defaultRepository = /define "kgb\.defaultImageRepository" -}}\n(.+)\n/.exec(helpers)?.[1]
+  t.equal(defaultRepository, values.image.repository, 'the NOTES.txt check compares with values.yaml\'s own default')
+  t.match(read('deploy/chart/keptn-gitops-bridge/templates/NOTES.txt'), /if eq \.Values\.image\.repository \(include "kgb\.defaultImageRepository" \.\)/)
+  const readme = read('deploy/chart/keptn-gitops-bridge/README.md')
+  for (const text of ['docker build -f deploy/Dockerfile', 'kind load docker-image', 'docker push']) t.ok(readme.includes(text), `the chart README says: ${text}`)
+  t.match(read('deploy/Dockerfile'), /docker build -f deploy\/Dockerfile/, 'the command matches the Dockerfile\'s own')
+})
+
+// --- monitoring: the PrometheusRule's expressions are checked on helm's output in tests/peers/helm.test.ts ---
+
+t.test('PromQL metric-name extraction (used on the alerts and the dashboard)', async t => {
+  t.same(metricNames('rate(up[5m])'), ['up'])
+  t.same(metricNames('sum by (le, route) (rate(x_bucket{status=~"5..", a="b"}[5m])) > 0.5'), ['x_bucket'])
+  t.same(metricNames('kgb_outbox_depth > 100 and deriv(kgb_outbox_depth[10m]) > 0'), ['kgb_outbox_depth', 'kgb_outbox_depth'])
+  t.same(metricNames('histogram_quantile(0.95, sum without (pod) (rate(a[$__rate_interval] offset 5m)))'), ['a'])
+  t.same(metricNames('count(process_cpu_seconds_total) * on (job) group_left (version) b'), ['process_cpu_seconds_total', 'b'])
+  t.ok(isKgbSeries('kgb_http_request_duration_seconds_bucket'))
+  t.notOk(isKgbSeries('kgb_http_requests_total_bucket'), 'a counter has no buckets')
+  t.notOk(isKgbSeries('kgb_unknown'))
+})
+
+t.test('every metric the alerts and the dashboard may use is one app/core/metrics.ts registers', async t => {
+  const source = read('app/core/metrics.ts')
+  for (const name of kgbMetrics) t.ok(source.includes(`name: '${name}'`), `${name} is registered`)
+})
+
+t.test('the Grafana dashboard: valid JSON, every query on the bridge\'s metrics, every metric on a panel', async t => {
+  const dashboard = JSON.parse(read('deploy/chart/keptn-gitops-bridge/dashboards/keptn-gitops-bridge.json')) as Doc
+  t.ok(dashboard.uid && dashboard.title, 'uid and title')
+  const panels = (dashboard.panels as Doc[]).flatMap(p => [p, ...((p.panels ?? []) as Doc[])])
+  t.ok(panels.length >= 14, `${panels.length} panels`)
+  t.equal(new Set(panels.map(p => p.id)).size, panels.length, 'panel ids are unique')
+  const used = new Set<string>()
+  for (const panel of panels.filter(p => p.type !== 'row')) {
+    t.same(panel.datasource, { type: 'prometheus', uid: '$' + '{datasource}' }, `${panel.title}: the chosen Prometheus data source (the datasource variable)`)
+    t.ok(panel.targets?.length > 0, `${panel.title}: has queries`)
+    for (const target of panel.targets ?? []) {
+      const names = metricNames(target.expr)
+      t.ok(names.length > 0, `${panel.title}: ${target.expr} selects a metric`)
+      for (const name of names) {
+        t.ok(isKgbSeries(name), `${panel.title}: ${name} is one of the bridge's metrics`)
+        used.add(name.replace(/_(bucket|sum|count)$/, ''))
+      }
+      t.match(target.expr, /namespace=~"\$namespace"/, `${panel.title}: filtered by the namespace variable`)
+    }
+  }
+  for (const name of kgbMetrics) t.ok(used.has(name), `${name} is on a panel`)
+  const variables = new Map<string, Doc>((dashboard.templating.list as Doc[]).map(v => [v.name, v]))
+  t.equal(variables.get('datasource')?.query, 'prometheus')
+  const namespaceQuery = /^label_values\((\w+), namespace\)$/.exec(variables.get('namespace')?.query?.query ?? '')
+  t.ok(namespaceQuery && isKgbSeries(namespaceQuery[1]!), 'the namespace variable lists the namespaces that run a bridge')
+  // the brief's panels, by the metric and grouping they show
+  const exprs = panels.flatMap(p => (p.targets ?? []).map((x: Doc) => x.expr as string)).join('\n')
+  t.match(exprs, /sum by \(route, method, status\) \(rate\(kgb_http_requests_total/, 'HTTP requests by route and status')
+  t.match(exprs, /histogram_quantile\(0\.95, sum by \(le, route\) \(rate\(kgb_http_request_duration_seconds_bucket/, 'p95 latency per route')
+  t.match(exprs, /sum by \(source, result\) \(rate\(kgb_events_received_total/, 'events by source and result')
+  t.match(exprs, /sum by \(result\) \(rate\(kgb_git_writes_total/, 'Git writes by result')
+  t.match(exprs, /sum by \(operation, cause\) \(rate\(kgb_kubernetes_errors_total/, 'Kubernetes errors by operation and cause')
+  t.match(exprs, /count by \(version\) \(kgb_build_info/, 'the running versions')
+})
+
+// --- kubectl apply -k deploy/flux, deploy/argocd (built with kustomize in tests/peers/helm.test.ts) ---
+
+const kustomizeFolders: Record<string, { examples: string[] }> = {
+  'deploy/flux': { examples: ['helmrelease-example.yaml'] },
+  'deploy/argocd': { examples: ['application-example.yaml'] }
+}
+for (const [folder, { examples }] of Object.entries(kustomizeFolders)) {
+  t.test(`${folder}/kustomization.yaml: every manifest of the folder applied, the examples named as left out`, async t => {
+    const kustomization = one(`${folder}/kustomization.yaml`)
+    const text = read(`${folder}/kustomization.yaml`)
+    t.equal(kustomization.apiVersion, 'kustomize.config.k8s.io/v1beta1')
+    t.equal(kustomization.kind, 'Kustomization')
+    t.notOk(kustomization.namespace, 'no namespace override: each object names its own (flux-system, argocd)')
+    const files = readdirSync(join(root, folder)).filter(f => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort()
+    t.same([...kustomization.resources, ...examples].sort(), files, 'resources + examples = the YAML files of the folder')
+    for (const example of examples) t.match(text, new RegExp(`Not applied[^]*${example.replace('.', '\\.')}`), `${example}: the kustomization says why it is left out`)
+    for (const resource of kustomization.resources as string[]) {
+      for (const doc of docsOf(`${folder}/${resource}`)) t.ok(doc.apiVersion && doc.kind && doc.metadata?.name && doc.metadata?.namespace, `${resource}: ${doc.kind}/${doc.metadata?.name} is a namespaced Kubernetes object`)
+    }
+    t.match(text, new RegExp(`kubectl apply (--server-side --field-manager=keptn-gitops-bridge )?-k ${folder}\\b`), 'says how to apply it')
+  })
+}
+
+t.test('deploy/flux needs Flux 2.2 (notification v1beta3) and says so; the mapping example is no longer among the manifests', async t => {
+  const text = read('deploy/flux/kustomization.yaml')
+  t.match(text, /Flux 2\.2 or later/)
+  for (const file of ['provider.yaml', 'alert.yaml']) t.equal(one(`deploy/flux/${file}`).apiVersion, 'notification.toolkit.fluxcd.io/v1beta3', `${file}: v1beta3`)
+  t.notOk(existsSync(join(deploy, 'flux', 'mapping.yaml')), 'deploy/flux/mapping.yaml moved to deploy/examples')
+  t.ok(existsSync(join(deploy, 'examples', 'mapping.yaml')))
+  // nothing under deploy/ points at the old place, and every deploy/… path the docs name exists
+  for (const file of walk(deploy).filter(p => /\.(md|txt|ya?ml|tpl|sh|json)$/.test(p))) {
+    const content = readFileSync(file, 'utf8')
+    t.notOk(content.includes('deploy/flux/mapping.yaml'), `${relative(root, file)} does not name deploy/flux/mapping.yaml`)
+    if (file.endsWith('.md')) {
+      // (deploy/<name> alone is also kubectl's Deployment shorthand: only this repository's folders count)
+      for (const m of content.matchAll(/(?<![\w$/])deploy\/(?:chart|demo|flux|argocd|manifests|examples|Dockerfile)[\w./-]*/g)) {
+        const path = m[0].replace(/[.]+$/, '')
+        t.ok(existsSync(join(root, path)), `${relative(root, file)} names ${path}, which exists`)
+      }
+    }
+  }
 })

@@ -4,17 +4,20 @@
 //   - `helm lint --strict` and `helm template` with each value set, the chart's guards (`fail`);
 //   - what each option renders, and that the mounted config files parse with the service's parsers;
 //   - every rendered object of every value set, and every Kubernetes YAML file in deploy/flux,
-//     deploy/argocd, deploy/demo and deploy/manifests, decodes strictly (unknown field, wrong type,
+//     deploy/argocd, deploy/demo, deploy/manifests and deploy/examples, decodes strictly (unknown field, wrong type,
 //     unknown apiVersion/kind: failure);
 //   - deploy/manifests/keptn-gitops-bridge.yaml is byte for byte what deploy/manifests/generate.sh
-//     renders now (run that after a chart change).
+//     renders now (run that after a chart change);
+//   - values.schema.json as helm applies it (typos, wrong types, values the service refuses fail);
+//   - every kustomization.yaml in deploy/ builds with kustomize (`kubectl apply -k`) into objects
+//     that decode strictly.
 // What needs no rendering stays in tests/deploy/manifests.test.ts (npm test, no Go).
 import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { byKind, checkDeployment, checkRbac, checkRules, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, type Doc } from '../deploy/helpers/deploy.js'
+import { byKind, checkDeployment, checkRbac, checkRules, containerOf, deploymentOf, envNames, knownEnv, parseAllDocuments, root, deploy, read, docsOf, one, walk, chartDirs, isKgbSeries, metricNames, type Doc } from '../deploy/helpers/deploy.js'
 import { parseMappingRules } from '../../app/core/mapping/mapping-file.js'
 import { parseGitTargets } from '../../app/core/gitops/targets.js'
 
@@ -22,8 +25,9 @@ const chartDir = join(deploy, 'chart', 'keptn-gitops-bridge')
 const demo = join(deploy, 'demo')
 const helm = join(root, 'tests/peers/.bin/helm')
 const kubeDecode = join(root, 'tests/peers/.bin/kube-decode')
+const kustomizeBuild = join(root, 'tests/peers/.bin/kustomize-build')
 const HELM_VERSION = 'v3.21.4'
-for (const bin of [helm, kubeDecode]) {
+for (const bin of [helm, kubeDecode, kustomizeBuild]) {
   if (!existsSync(bin)) throw new Error(`${relative(root, bin)} is missing: run bash tests/peers/helm/build.sh`)
 }
 
@@ -46,11 +50,11 @@ function valuesArgs (values: Record<string, unknown>): string[] {
 interface Rendered { name: string, text: string, documents: Doc[] }
 /** Every successful render, for the strict decoding at the end. */
 const renders: Rendered[] = []
-interface RenderOptions { dir?: string, release?: string, namespace?: string, name?: string }
-/** `helm template RELEASE DIR -n NAMESPACE -f values`; helm's error (a chart `fail`) throws. */
+interface RenderOptions { dir?: string, release?: string, namespace?: string, name?: string, args?: string[] }
+/** `helm template RELEASE DIR -n NAMESPACE -f values [args]`; helm's error (a chart `fail`, the schema) throws. */
 function render (values: Record<string, unknown> = {}, options: RenderOptions = {}): Rendered {
-  const { dir = chartDir, release = 'keptn-gitops-bridge', namespace = 'keptn' } = options
-  const r = run(helm, ['template', release, dir, '--namespace', namespace, ...valuesArgs(values)])
+  const { dir = chartDir, release = 'keptn-gitops-bridge', namespace = 'keptn', args = [] } = options
+  const r = run(helm, ['template', release, dir, '--namespace', namespace, ...valuesArgs(values), ...args])
   if (r.status !== 0) throw new Error(`helm template ${relative(root, dir)} failed: ${r.stderr}`)
   const name = options.name ?? `${relative(root, dir)} ${JSON.stringify(values)}`
   const rendered = { name, text: r.stdout, documents: parseAllDocuments(r.stdout, name) }
@@ -114,6 +118,8 @@ const everything = {
   },
   extraEnv: [{ name: 'LOG_LEVEL', value: 'debug' }],
   serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
+  prometheusRule: { enabled: true, labels: { release: 'prometheus' }, alertLabels: { team: 'delivery' } },
+  grafanaDashboard: { enabled: true, namespace: 'monitoring', annotations: { grafana_folder: 'Keptn' } },
   networkPolicy: { enabled: true }
 }
 // The value sets the tests below render; each is linted too.
@@ -128,6 +134,8 @@ const valueSets: Record<string, Record<string, unknown>> = {
   'observation off': { config: { observeInterval: '0' } },
   'Redis Cluster': { replicaCount: 1, redis: { urlFromSecret: false, clusterNodes: 'a:1,b:2' } },
   'Git credentials': { git: { credentials: { secretName: 'git-creds' } } },
+  // null deletes a default in helm ({} would be merged with it and change nothing)
+  'no preStop hook, no startup probe': { preStopDelaySeconds: 0, startupProbe: null, terminationGracePeriodSeconds: 10 },
   'the demo (deploy/demo/bridge-values.yaml)': one('deploy/demo/bridge-values.yaml')
 }
 
@@ -179,7 +187,7 @@ t.test('every chart in deploy/ renders with its defaults into Kubernetes objects
 
 t.test('the chart renders with every option switched on, and each option shows up', async t => {
   const r = renderSet('everything')
-  t.same(kinds(r).sort(), ['ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort())
+  t.same(kinds(r).sort(), ['ConfigMap', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort())
   const container = containerOf(r.documents)
   const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]))
   t.equal(env.get('REDIS_SENTINELS')?.value, 's1:26379,s2:26379')
@@ -208,7 +216,7 @@ t.test('the chart renders with every option switched on, and each option shows u
   t.equal(gitVolume.secret.defaultMode, 0o440, 'the Git key is 0440 (root-owned, fsGroup-readable: ssh accepts it)')
 
   // the mounted files are what the service parses
-  const configMap = byKind(r.documents, 'ConfigMap')[0]!
+  const configMap = byKind(r.documents, 'ConfigMap').find(c => c.metadata.name === 'keptn-gitops-bridge')!
   t.equal(parseMappingRules(configMap.data['mapping.yaml'], 'mapping.yaml').length, 1, 'mapping.yaml parses as MAPPING_FILE')
   t.equal(parseGitTargets(configMap.data['git-targets.yaml'], 'git-targets.yaml').length, 1, 'git-targets.yaml parses as GIT_TARGETS')
   t.match(deploymentOf(r.documents).spec.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/, 'pods roll when the config changes')
@@ -342,6 +350,180 @@ t.test('the demo values render', async t => {
   t.doesNotThrow(() => renderSet('the demo (deploy/demo/bridge-values.yaml)'), 'deploy/demo/bridge-values.yaml')
 })
 
+t.test('values.schema.json: helm refuses misspelt keys, wrong types and values the service refuses', async t => {
+  // each is one mistake on top of the defaults; helm names the key in its error
+  const refused: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a misspelt top-level key', { replicaCont: 2 }, /additional properties 'replicaCont' not allowed/],
+    ['a misspelt nested key', { config: { loglevel: 'debug' } }, /at '\/config': additional properties 'loglevel' not allowed/],
+    ['a misspelt key in a sender', { networkPolicy: { flux: { podLabel: { app: 'x' } } } }, /at '\/networkPolicy\/flux': additional properties 'podLabel' not allowed/],
+    ['a misspelt key in a mapping rule', { mapping: { rules: [{ match: { name: 'x' }, servce: 'a' }] } }, /at '\/mapping\/rules\/0': additional properties 'servce' not allowed/],
+    ['a misspelt key in a Git target', { git: { targets: [{ project: 'p', repo: 'r', brnch: 'main' }] } }, /at '\/git\/targets\/0': additional properties 'brnch' not allowed/],
+    ['a misspelt key of the new sections', { prometheusRule: { enable: true } }, /at '\/prometheusRule': additional properties 'enable' not allowed/],
+    ['a string for a number', { replicaCount: 'two' }, /at '\/replicaCount': got string, want integer/],
+    ['a string for a boolean', { config: { keptnRegister: 'yes' } }, /at '\/config\/keptnRegister': got string, want boolean/],
+    ['a number for an annotation value', { podAnnotations: { 'example.com/a': 1 } }, /at '\/podAnnotations\/example\.com~1a': got number, want string/],
+    ['a map for a list', { extraEnv: { RETENTION: '14d' } }, /at '\/extraEnv': got object, want array/],
+    ['a float image tag (1.10 read as 1.1)', { image: { tag: 1.1 } }, /at '\/image\/tag': got number, want integer or string/],
+    ['an env value that is no string', { extraEnv: [{ name: 'RETENTION', value: 14 }] }, /at '\/extraEnv\/0\/value': got number, want string/],
+    ['a log level the service does not know', { config: { logLevel: 'verbose' } }, /at '\/config\/logLevel': value must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'/],
+    ['a version match the service does not know', { config: { versionMatch: 'loose' } }, /at '\/config\/versionMatch': value must be one of '', 'strict', 'prefer'/],
+    ['a duration the service cannot parse', { config: { deploymentTimeout: '15 minutes' } }, /at '\/config\/deploymentTimeout'/],
+    ['0 where the service refuses it', { config: { deploymentTimeout: '0' } }, /at '\/config\/deploymentTimeout'/],
+    ['a Keptn URL without http(s)', { config: { keptnApiUrl: 'api-gateway-nginx.keptn.svc' } }, /at '\/config\/keptnApiUrl'/],
+    ['a pull policy Kubernetes does not know', { image: { pullPolicy: 'Sometimes' } }, /at '\/image\/pullPolicy': value must be one of/],
+    ['a negative preStop delay', { preStopDelaySeconds: -1 }, /at '\/preStopDelaySeconds': minimum: got -1, want 0/],
+    ['a Secret key Kubernetes refuses', { secret: { create: true, values: { 'FLUX HMAC': 'x' } } }, /'FLUX HMAC' does not match pattern/],
+    ['a Prometheus duration that is none', { serviceMonitor: { interval: '30 seconds' } }, /at '\/serviceMonitor\/interval'/]
+  ]
+  for (const [name, values, reason] of refused) {
+    const r = run(helm, ['template', 'keptn-gitops-bridge', chartDir, '--namespace', 'keptn', ...valuesArgs(values)])
+    t.not(r.status, 0, `${name}: helm template fails`)
+    t.match(r.stderr, /values don't meet the specifications of the schema/, `${name}: refused by the schema`)
+    t.match(r.stderr, reason, `${name}: the error names the key`)
+  }
+  const lint = run(helm, ['lint', '--strict', chartDir, ...valuesArgs({ replicaCont: 2 })])
+  t.equal(lint.status, 1, 'helm lint fails on it too', { output: lint.stdout })
+  // what the schema must still take: 0 from --set (a number), numbers as strings, the documented forms
+  const accepted: Array<[string, string[]]> = [
+    ['--set config.observeInterval=0', ['--set', 'config.observeInterval=0']],
+    ['--set config.maxEventLoopDelay=0', ['--set', 'config.maxEventLoopDelay=0']],
+    ['--set redis.waitReplicas=2', ['--set', 'redis.waitReplicas=2']],
+    ['--set image.tag=1.10 (helm keeps it a string)', ['--set', 'image.tag=1.10']],
+    ['--set image.tag=123 (a build number)', ['--set', 'image.tag=123']],
+    ['--set podDisruptionBudget.minAvailable=50%', ['--set', 'podDisruptionBudget.minAvailable=50%']],
+    ['--set tmpSizeLimit=2Gi', ['--set', 'tmpSizeLimit=2Gi']],
+    ['--set config.keptnProjects=a\\,b', ['--set', 'config.keptnProjects=a\\,b']],
+    ['--set secret.create=true --set secret.values.FLUX_HMAC_KEYS=k', ['--set', 'secret.create=true', '--set', 'secret.values.FLUX_HMAC_KEYS=k']]
+  ]
+  for (const [name, args] of accepted) t.doesNotThrow(() => render({}, { args, name: `helm template ${name}` }), name)
+  const zero = render({}, { args: ['--set', 'config.maxEventLoopDelay=0'], name: 'maxEventLoopDelay 0 from --set' })
+  t.same(containerOf(zero.documents).env.find((e: Doc) => e.name === 'MAX_EVENT_LOOP_DELAY'), { name: 'MAX_EVENT_LOOP_DELAY', value: '0' }, 'the number 0 is a value (never), not unset')
+})
+
+t.test('values.schema.json: the chart still works as a dependency (helm passes `global`)', async t => {
+  const umbrella = join(work, 'umbrella')
+  rmSync(umbrella, { recursive: true, force: true })
+  cpSync(chartDir, join(umbrella, 'charts', 'keptn-gitops-bridge'), { recursive: true })
+  const version = one('deploy/chart/keptn-gitops-bridge/Chart.yaml').version as string
+  writeFileSync(join(umbrella, 'Chart.yaml'), `apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n  - name: keptn-gitops-bridge\n    version: ${version}\n`)
+  writeFileSync(join(umbrella, 'values.yaml'), 'global:\n  imageRegistry: example.com\n')
+  const rendered = render({}, { dir: umbrella, name: 'the chart as a dependency, with global values' })
+  t.ok(kinds(rendered).includes('Deployment'))
+  const r = run(helm, ['template', 'x', umbrella, ...valuesArgs({ 'keptn-gitops-bridge': { config: { logLevel: 'verbose' } } })])
+  t.match(r.stderr, /at '\/config\/logLevel'/, 'and checks the values given to it')
+})
+
+t.test('checksum/secret: pods roll when the chart\'s own Secret changes, and only then', async t => {
+  const annotations = (values: Record<string, unknown>) => deploymentOf(render(values).documents).spec.template.metadata.annotations ?? {}
+  t.notOk('checksum/secret' in annotations({}), 'no Secret from the chart, no checksum')
+  t.notOk('checksum/secret' in annotations({ secret: { values: { FLUX_HMAC_KEYS: 'a' } } }), 'values without secret.create create nothing')
+  const a = annotations({ secret: { create: true, values: { FLUX_HMAC_KEYS: 'a', REDIS_URL: 'redis://r:6379' } } })['checksum/secret']
+  const b = annotations({ secret: { create: true, values: { FLUX_HMAC_KEYS: 'b', REDIS_URL: 'redis://r:6379' } } })['checksum/secret']
+  t.match(a, /^[0-9a-f]{64}$/)
+  t.not(a, b, 'a changed value changes the checksum')
+  t.equal(annotations({ secret: { create: true, values: { REDIS_URL: 'redis://r:6379', FLUX_HMAC_KEYS: 'a' } } })['checksum/secret'], a, 'key order does not matter')
+  t.match(deploymentOf(renderSet('everything').documents).spec.template.metadata.annotations, { 'checksum/secret': /^[0-9a-f]{64}$/, 'checksum/config': /^[0-9a-f]{64}$/ })
+})
+
+t.test('graceful stop: a preStop delay before SIGTERM, a grace period that covers it and the drain; a startup probe', async t => {
+  const pod = (r: Rendered) => deploymentOf(r.documents).spec.template.spec
+  const container = containerOf(defaults.documents)
+  t.same(container.lifecycle, { preStop: { sleep: { seconds: 5 } } }, 'the sleep action (Kubernetes 1.30+): no shell needed')
+  t.ok(pod(defaults).terminationGracePeriodSeconds >= 5 + 10, 'grace period >= preStop delay + the service\'s 10 s drain')
+  t.same(container.startupProbe, { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 })
+  t.ok(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold >= 60, 'at least a minute to start')
+  // before 1.30 there is no sleep action: exec sleep (the Debian-based image has it)
+  const old = render({}, { args: ['--kube-version', '1.29.0'], name: 'defaults on Kubernetes 1.29' })
+  t.same(containerOf(old.documents).lifecycle, { preStop: { exec: { command: ['sleep', '5'] } } }, 'exec sleep on Kubernetes 1.29')
+  t.match(read('deploy/Dockerfile'), /^ARG NODE_IMAGE=node:24-bookworm-slim$/m, 'the image has /bin/sleep (Debian, coreutils) for that case')
+  const longer = containerOf(render({ preStopDelaySeconds: 20, terminationGracePeriodSeconds: 45 }).documents)
+  t.same(longer.lifecycle.preStop.sleep, { seconds: 20 })
+  const none = renderSet('no preStop hook, no startup probe')
+  t.notOk(containerOf(none.documents).lifecycle, 'preStopDelaySeconds 0: no hook')
+  t.notOk(containerOf(none.documents).startupProbe, 'startupProbe null: none')
+  t.equal(pod(none).terminationGracePeriodSeconds, 10)
+  t.throws(() => render({ terminationGracePeriodSeconds: 12 }), /terminationGracePeriodSeconds \(12\) must be at least preStopDelaySeconds \(5\) \+ 10/)
+  t.throws(() => render({ preStopDelaySeconds: 25 }), /terminationGracePeriodSeconds \(30\) must be at least preStopDelaySeconds \(25\) \+ 10/)
+  const https = containerOf(render({ tls: { secretName: 'bridge-tls' } }).documents)
+  t.equal(https.startupProbe.httpGet.scheme, 'HTTPS', 'with TLS the startup probe uses HTTPS too')
+  t.same(docsOf('deploy/manifests/keptn-gitops-bridge.yaml').find(d => d.kind === 'Deployment')!.spec.template.spec.containers[0].lifecycle, container.lifecycle, 'deploy/manifests has the hook')
+})
+
+t.test('NOTES.txt warns while image.repository is the unpublished default, and says how to build it', async t => {
+  const warned = renderNotes()
+  t.match(warned, /^WARNING: image\.repository is still the chart default \(ghcr\.io\/keptn-sandbox\/keptn-gitops-bridge\)/)
+  for (const text of ['docker build -f deploy/Dockerfile -t <registry>/keptn-gitops-bridge:0.1.0 .', 'docker push', 'kind load docker-image keptn-gitops-bridge:dev', '--set image.repository=']) {
+    t.ok(warned.includes(text), `says: ${text}`)
+  }
+  const own = renderNotes({ image: { repository: 'registry.example.com/keptn-gitops-bridge', tag: '0.1.0' } })
+  t.notMatch(own, /WARNING/, 'no warning with an image of your own')
+  t.match(own, /^keptn-gitops-bridge is listening on/)
+  t.match(renderNotes({ image: { tag: '1.2.3' } }), /keptn-gitops-bridge:1\.2\.3 \./, 'the commands use the chosen tag')
+})
+
+t.test('PrometheusRule: off by default; the alerts, on the bridge\'s own metrics only', async t => {
+  t.notOk(kinds(defaults).includes('PrometheusRule'))
+  const rule = byKind(renderSet('everything').documents, 'PrometheusRule')[0]!
+  t.equal(rule.apiVersion, 'monitoring.coreos.com/v1')
+  t.equal(rule.metadata.labels.release, 'prometheus', 'prometheusRule.labels')
+  const alerts = (rule.spec.groups as Doc[]).flatMap(g => g.rules as Doc[])
+  t.same(alerts.map(a => [a.alert, a.expr, a.for ?? '', a.labels.severity]), [
+    ['KeptnGitopsBridgeDeadLetters', 'increase(kgb_dead_letters_total[15m]) > 0', '', 'warning'],
+    ['KeptnGitopsBridgeOutboxGrowing', 'kgb_outbox_depth > 100 and deriv(kgb_outbox_depth[10m]) > 0', '10m', 'warning'],
+    ['KeptnGitopsBridgeStoreDown', 'kgb_store_up == 0', '2m', 'critical'],
+    ['KeptnGitopsBridgeDeadlineExpiries', 'increase(kgb_deadline_expiries_total[30m]) > 0', '', 'warning'],
+    ['KeptnGitopsBridgeHttpErrors', 'sum by (namespace, job) (rate(kgb_http_requests_total{status="500"}[5m])) > 0', '10m', 'warning']
+  ])
+  for (const alert of alerts) {
+    const names = metricNames(alert.expr)
+    t.ok(names.length > 0 && names.every(isKgbSeries), `${alert.alert}: only the bridge's metrics (${names.join(', ')})`)
+    t.equal(alert.labels.team, 'delivery', `${alert.alert}: prometheusRule.alertLabels`)
+    t.ok(alert.annotations.summary && alert.annotations.description, `${alert.alert}: summary and description`)
+    t.match(alert.annotations.description, /\{\{ \$labels\.\w+ \}\}/, `${alert.alert}: Prometheus templates reach Prometheus unrendered`)
+  }
+  t.notMatch(alerts.find(a => a.alert === 'KeptnGitopsBridgeHttpErrors')!.expr, /5\.\.|503/, '503 (store away, overload) is expected and left out')
+  const page = byKind(render({ prometheusRule: { enabled: true, alertLabels: { severity: 'page' } } }).documents, 'PrometheusRule')[0]!
+  t.ok((page.spec.groups[0].rules as Doc[]).every(a => a.labels.severity === 'page'), 'alertLabels may replace the severity (no duplicate key)')
+})
+
+t.test('Grafana dashboard: off by default; a ConfigMap for the sidecar with the chart\'s JSON file', async t => {
+  t.notOk(byKind(defaults.documents, 'ConfigMap').length, 'no ConfigMap by default')
+  const cm = byKind(renderSet('everything').documents, 'ConfigMap').find(c => c.metadata.name === 'keptn-gitops-bridge-dashboard')!
+  t.ok(cm, 'rendered')
+  t.equal(cm.metadata.labels.grafana_dashboard, '1', 'the kube-prometheus-stack sidecar label')
+  t.equal(cm.metadata.namespace, 'monitoring', 'grafanaDashboard.namespace')
+  t.same(cm.metadata.annotations, { grafana_folder: 'Keptn' })
+  t.same(Object.keys(cm.data), ['keptn-gitops-bridge.json'])
+  const file = read('deploy/chart/keptn-gitops-bridge/dashboards/keptn-gitops-bridge.json')
+  t.equal(cm.data['keptn-gitops-bridge.json'], file.trimEnd(), 'the JSON file of the chart, unchanged')
+  t.same(JSON.parse(cm.data['keptn-gitops-bridge.json']), JSON.parse(file), 'parses')
+  const own = byKind(render({ grafanaDashboard: { enabled: true } }).documents, 'ConfigMap')[0]!
+  t.equal(own.metadata.namespace, 'keptn', 'the release namespace by default')
+})
+
+t.test('every kustomization.yaml in deploy/ builds with kustomize into the objects it lists, which decode strictly', async t => {
+  const folders = walk(deploy).filter(p => p.endsWith('/kustomization.yaml')).map(p => relative(root, p).replace(/\/kustomization\.yaml$/, ''))
+  t.same(folders.sort(), ['deploy/argocd', 'deploy/flux', 'deploy/manifests'], 'kubectl apply -k works on these folders')
+  for (const folder of folders) {
+    t.test(folder, async t => {
+      const built = run(kustomizeBuild, [join(root, folder)])
+      t.equal(built.status, 0, `kustomize build ${folder}`, { output: built.stderr })
+      const objects = parseAllDocuments(built.stdout, `kustomize build ${folder}`)
+      const kustomization = one(`${folder}/kustomization.yaml`)
+      const listed = (kustomization.resources as string[]).flatMap(f => docsOf(`${folder}/${f}`))
+      const id = (d: Doc) => `${d.apiVersion} ${d.kind} ${d.metadata.namespace ?? kustomization.namespace}/${d.metadata.name}`
+      t.same(objects.map(id).sort(), listed.map(id).sort(), 'exactly the objects of the listed files')
+      checkDecodes(t, `kustomize build ${folder}`, built.stdout, objects.length)
+    })
+  }
+  const broken = join(work, 'broken-kustomization')
+  cpSync(join(deploy, 'flux'), broken, { recursive: true })
+  rmSync(join(broken, 'alert.yaml'))
+  const r = run(kustomizeBuild, [broken])
+  t.equal(r.status, 1, 'a listed file that is missing fails the build')
+  t.match(r.stderr, /alert\.yaml/)
+})
+
 t.test('kube-decode is strict: unknown fields, wrong types and unknown kinds fail', async t => {
   const deployment = (spec: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n${spec}`
   const template = '  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i}]\n'
@@ -379,15 +561,15 @@ t.test('kube-decode is strict: unknown fields, wrong types and unknown kinds fai
 
 // Not Kubernetes objects, and why: kube-decode only knows Kubernetes kinds.
 const notKubernetes: Record<string, string> = {
-  'deploy/flux/mapping.yaml': 'the bridge\'s MAPPING_FILE (checked by its own parser in tests/deploy/manifests.test.ts)',
+  'deploy/examples/mapping.yaml': 'the bridge\'s MAPPING_FILE (checked by its own parser in tests/deploy/manifests.test.ts)',
   'deploy/demo/git-targets.yaml': 'the bridge\'s GIT_TARGETS file (checked by its own parser in tests/deploy/manifests.test.ts)',
   'deploy/demo/bridge-values.yaml': 'helm values for deploy/chart (rendered and decoded here as a value set)',
   'deploy/demo/shipyard.yaml': 'Keptn\'s shipyard (spec.keptn.sh), read by the Keptn control plane, not by Kubernetes'
 }
 const isChartFile = (path: string) => chartDirs.some(c => path.startsWith(c + '/'))
 
-t.test('every Kubernetes YAML file in deploy/flux, deploy/argocd, deploy/demo and deploy/manifests decodes strictly', async t => {
-  const files = ['flux', 'argocd', 'demo', 'manifests'].flatMap(dir => walk(join(deploy, dir)))
+t.test('every Kubernetes YAML file in deploy/flux, deploy/argocd, deploy/demo, deploy/manifests and deploy/examples decodes strictly', async t => {
+  const files = ['flux', 'argocd', 'demo', 'manifests', 'examples'].flatMap(dir => walk(join(deploy, dir)))
     .filter(p => /\.ya?ml$/.test(p) && !isChartFile(p)).map(p => relative(root, p))
   for (const skipped of Object.keys(notKubernetes)) t.ok(files.includes(skipped), `${skipped} exists (skipped: ${notKubernetes[skipped]})`)
   t.ok(chartDirs.some(c => relative(root, c) === 'deploy/demo/gitops/charts/helloservice'), 'deploy/demo/gitops/charts/helloservice: a chart (Chart.yaml, values.yaml, templates): linted, rendered and decoded above')

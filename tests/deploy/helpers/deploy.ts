@@ -142,3 +142,39 @@ export function walk (dir: string): string[] {
 
 /** Every Helm chart under deploy/ (its folder). */
 export const chartDirs = walk(deploy).filter(p => p.endsWith('/Chart.yaml')).map(dirname)
+
+/**
+ * The bridge's own metrics the chart's alerts (PrometheusRule) and Grafana dashboard may use
+ * (app/core/metrics.ts registers them). Histograms also expose NAME_bucket, NAME_sum, NAME_count.
+ */
+export const kgbMetrics = [
+  'kgb_http_requests_total', 'kgb_http_request_duration_seconds', 'kgb_pending_deployments', 'kgb_outbox_depth',
+  'kgb_events_received_total', 'kgb_keptn_events_sent_total', 'kgb_dead_letters_total', 'kgb_deadline_expiries_total',
+  'kgb_keptn_request_duration_seconds', 'kgb_git_writes_total', 'kgb_kubernetes_errors_total',
+  'kgb_keptn_poll_errors_total', 'kgb_store_up', 'kgb_build_info'
+]
+const kgbHistograms = ['kgb_http_request_duration_seconds', 'kgb_keptn_request_duration_seconds']
+/** True for a series name the bridge exports (histogram series included). */
+export const isKgbSeries = (name: string): boolean =>
+  kgbMetrics.includes(name) || kgbHistograms.some(h => ['_bucket', '_sum', '_count'].some(suffix => name === h + suffix))
+
+const promqlKeywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan'])
+/**
+ * The metric names a PromQL expression selects: identifiers that are no function (not followed by
+ * `(`), no keyword, and not inside a string, a label matcher `{…}`, a range `[…]` or a grouping
+ * clause (`by (…)`, `on (…)`, …). Enough for the chart's expressions; no full parser.
+ */
+export function metricNames (expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, ' ')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+  const names: string[] = []
+  for (const m of stripped.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)) {
+    const rest = stripped.slice(m.index + m[0].length)
+    if (/^\s*\(/.test(rest) || promqlKeywords.has(m[0].toLowerCase())) continue
+    names.push(m[0])
+  }
+  return names
+}

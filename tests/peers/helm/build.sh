@@ -3,7 +3,8 @@
 # `npx tap --disable-coverage tests/peers/helm.test.ts`):
 #   - helm, the pinned release, with `go install` (skipped when .bin/helm already is that release);
 #   - kube-decode (./kube-decode, pinned in go.mod), which decodes every object of a multi-document
-#     YAML strictly into the upstream Go type of its apiVersion/kind.
+#     YAML strictly into the upstream Go type of its apiVersion/kind;
+#   - kustomize-build (./kustomize-build), `kustomize build DIR` with the kustomize pinned in go.mod.
 # Go 1.27 or later (the API modules need it): GOTOOLCHAIN=auto fetches it through the module proxy.
 set -euo pipefail
 HELM_VERSION=v3.21.4
@@ -37,3 +38,5 @@ fi
 cd "$here"
 go build -o "$bin/kube-decode" ./kube-decode
 echo "kube-decode built into $bin"
+go build -o "$bin/kustomize-build" ./kustomize-build
+echo "kustomize-build built into $bin"

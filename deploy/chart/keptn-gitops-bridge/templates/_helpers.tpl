@@ -90,3 +90,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
     - list
 {{- end }}
 {{- end -}}
+
+{{/* image.repository as values.yaml ships it: no image is published there, so NOTES.txt warns while it is unchanged. */}}
+{{- define "kgb.defaultImageRepository" -}}
+ghcr.io/keptn-sandbox/keptn-gitops-bridge
+{{- end -}}
