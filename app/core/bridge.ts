@@ -11,6 +11,7 @@ import { createDelivery } from './delivery.js'
 import { startDeadlines } from './deadlines.js'
 import { startKeptnPoller } from './keptn-poller.js'
 import { startUniformRegistration } from './uniform-registration.js'
+import { warnAboutOtherDeployers } from './uniform-conflicts.js'
 import { buildResolvers } from './mapping/build-resolvers.js'
 import { createGitDelivery } from './gitops/git-delivery.js'
 import { loadGitTargets } from './gitops/targets.js'
@@ -149,6 +150,10 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
           projects: config.keptn.projects,
           intervalMs: config.keptn.pollIntervalMs
         }))
+      }
+      if (config.keptn.apiUrl) {
+        // Not awaited: a slow Keptn must not hold start-up; the warning comes when it answers.
+        warnAboutOtherDeployers({ keptn, logger, ownName: config.serviceName, projects: config.keptn.projects }).catch(() => {})
       }
       if (config.keptn.register && config.keptn.apiUrl) {
         stops.push(startUniformRegistration({

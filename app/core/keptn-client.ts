@@ -52,6 +52,8 @@ export interface KeptnClient {
   landed (event: KeptnCloudEvent): Promise<boolean | undefined>
   register (registration: UniformRegistration): Promise<{ id: string }>
   heartbeat (id: string): Promise<void>
+  /** Every service registered with Keptn's uniform (GET /controlPlane/v1/uniform/registration), unchecked. */
+  listRegistrations (): Promise<unknown[]>
   close (): Promise<void>
 }
 
@@ -209,7 +211,13 @@ export function createKeptnClient (opts: KeptnClientOptions): KeptnClient {
     await expectOk('PUT', `/controlPlane/v1/uniform/registration/${encodeURIComponent(id)}/ping`, 'uniform heartbeat')
   }
 
-  return { send, listTriggered, landed, register, heartbeat, close: () => agent.close() }
+  async function listRegistrations (): Promise<unknown[]> {
+    const body = await expectOk('GET', '/controlPlane/v1/uniform/registration', 'listing uniform registrations')
+    if (!Array.isArray(body)) throw new Error('listing uniform registrations: Keptn answered with an unexpected body')
+    return body
+  }
+
+  return { send, listTriggered, landed, register, heartbeat, listRegistrations, close: () => agent.close() }
 }
 
 /**
@@ -237,6 +245,7 @@ export function createLogOnlyKeptnClient (logger: Pick<Log, 'info'>): KeptnClien
     async landed () { return undefined },
     async register () { return { id: 'log-only' } },
     async heartbeat () {},
+    async listRegistrations () { return [] },
     async close () {}
   }
 }

@@ -55,6 +55,12 @@ export interface KeptnFake {
   withoutSequenceExecutions (): void
   /** Forget registrations, as Keptn does after 1–2 minutes without a ping. */
   dropRegistrations (): void
+  /**
+   * Registers another Keptn service, as its distributor would (go-utils models.Integration): e.g.
+   * helm-service subscribed to sh.keptn.event.deployment.triggered. Listed by
+   * GET /controlPlane/v1/uniform/registration with the bridge's own registrations.
+   */
+  addIntegration (name: string, subscriptions: Array<{ event: string, projects?: string[], stages?: string[], services?: string[] }>, namespace?: string): void
   waitFor (predicate: (fake: KeptnFake) => boolean, timeoutMs?: number): Promise<void>
   close (): Promise<void>
 }
@@ -275,6 +281,33 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     answer(req, res, 201, { id })
   }
 
+  // GET /controlPlane/v1/uniform/registration: []models.Integration, as shipyard-controller's
+  // uniform handler answers (every field of the Go struct, lastseen as RFC 3339).
+  function onListRegistrations (req: IncomingMessage, res: ServerResponse): void {
+    const integration = (id: string, body: Record<string, unknown>) => {
+      const meta = isObject(body['metadata']) ? body['metadata'] : {}
+      const k8s = isObject(meta['kubernetesmetadata']) ? meta['kubernetesmetadata'] : {}
+      const subscriptions = Array.isArray(body['subscriptions']) ? body['subscriptions'] as Array<Record<string, unknown>> : []
+      return {
+        id,
+        name: body['name'],
+        metadata: {
+          hostname: meta['hostname'] ?? '',
+          integrationversion: meta['integrationversion'] ?? '',
+          distributorversion: meta['distributorversion'] ?? '',
+          location: meta['location'] ?? 'control-plane',
+          kubernetesmetadata: { namespace: k8s['namespace'] ?? '', podname: k8s['podname'] ?? '', deploymentname: k8s['deploymentname'] ?? '' },
+          lastseen: new Date().toISOString()
+        },
+        subscriptions: subscriptions.map((sub, i) => {
+          const filter = isObject(sub['filter']) ? sub['filter'] : {}
+          return { id: `${id}-${i}`, event: sub['event'], filter: { projects: filter['projects'] ?? null, stages: filter['stages'] ?? null, services: filter['services'] ?? null } }
+        })
+      }
+    }
+    answer(req, res, 200, [...liveRegistrations.entries()].map(([id, body]) => integration(id, body as Record<string, unknown>)))
+  }
+
   function onPing (req: IncomingMessage, res: ServerResponse, id: string): void {
     const body = liveRegistrations.get(id)
     if (!body) return refuse(req, res, 404, `no integration with id ${id}`, undefined)
@@ -298,6 +331,7 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     if (req.method === 'GET' && list) return onList(req, res, decodeURIComponent(list[1]!), url.searchParams)
     if (req.method === 'GET' && path === '/controlPlane/v1/sequence-execution') return onSequenceExecutions(req, res, url.searchParams)
     if (req.method === 'POST' && path === '/controlPlane/v1/uniform/registration') return onRegister(req, res, text)
+    if (req.method === 'GET' && path === '/controlPlane/v1/uniform/registration') return onListRegistrations(req, res)
     if (req.method === 'PUT' && ping) return onPing(req, res, decodeURIComponent(ping[1]!))
     refuse(req, res, 404, `no route for ${req.method} ${url.pathname}`, undefined)
   }
@@ -361,6 +395,14 @@ export async function startKeptnFake (opts: KeptnFakeOptions = {}): Promise<Kept
     answerLate (ms) { lateMs = ms },
     withoutSequenceExecutions () { sequenceExecutions = false },
     dropRegistrations () { liveRegistrations.clear() },
+    addIntegration (name, subscriptions, namespace = 'keptn') {
+      const id = createHash('sha1').update(`${name}/${namespace}/${name}-pod`).digest('hex')
+      liveRegistrations.set(id, {
+        name,
+        metadata: { hostname: `${name}-pod`, integrationversion: '1.4.5', distributorversion: '1.4.5', kubernetesmetadata: { namespace, podname: `${name}-pod`, deploymentname: name } },
+        subscriptions: subscriptions.map(sub => ({ event: sub.event, filter: { projects: sub.projects ?? [], stages: sub.stages ?? [], services: sub.services ?? [] } }))
+      })
+    },
     waitFor (predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
