@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	apimodels "github.com/keptn/go-utils/pkg/api/models"
 	"github.com/keptn/go-utils/pkg/common/timeutils"
 	keptnv2 "github.com/keptn/go-utils/pkg/lib/v0_2_0"
 )
@@ -19,15 +18,8 @@ import (
 // copied below; it calls go-utils timeutils.GetStartEndTime, used here as is). Prints
 // {"start":…,"end":…} or fails with lighthouse's own error.
 func runEvaluationWindow(r io.Reader) error {
-	events, err := readEvents(r)
+	ce, err := readOneEvent(r, "evaluation-window")
 	if err != nil {
-		return err
-	}
-	if len(events) != 1 {
-		return fmt.Errorf("evaluation-window reads exactly one event, got %d", len(events))
-	}
-	var ce apimodels.KeptnContextExtendedCE
-	if err := json.Unmarshal(events[0], &ce); err != nil {
 		return err
 	}
 	data := keptnv2.EvaluationTriggeredEventData{}

@@ -205,18 +205,25 @@ func strictDecode(in interface{}, out interface{}) error {
 	return dec.Decode(out)
 }
 
+// readOneEvent reads exactly one Keptn event (what `what` expects) as Keptn's own model.
+func readOneEvent(r io.Reader, what string) (apimodels.KeptnContextExtendedCE, error) {
+	var ce apimodels.KeptnContextExtendedCE
+	events, err := readEvents(r)
+	if err != nil {
+		return ce, err
+	}
+	if len(events) != 1 {
+		return ce, fmt.Errorf("%s reads exactly one event, got %d", what, len(events))
+	}
+	err = json.Unmarshal(events[0], &ce)
+	return ce, err
+}
+
 // runFinishedData prints a .finished event's data decoded into go-utils' typed struct and marshalled
 // back, so the test sees exactly what a Keptn service reading it would see.
 func runFinishedData(r io.Reader) error {
-	events, err := readEvents(r)
+	ce, err := readOneEvent(r, "finished-data")
 	if err != nil {
-		return err
-	}
-	if len(events) != 1 {
-		return fmt.Errorf("finished-data reads exactly one event, got %d", len(events))
-	}
-	var ce apimodels.KeptnContextExtendedCE
-	if err := json.Unmarshal(events[0], &ce); err != nil {
 		return err
 	}
 	data := keptnv2.DeploymentFinishedEventData{}
