@@ -39,7 +39,7 @@ t.test('every YAML file in deploy/ parses (multi-document, no YAML 1.1 octal amb
   for (const file of yamlFiles.filter(f => !f.includes('/chart/') && !f.includes('/charts/'))) {
     for (const doc of docsOf(file)) {
       // not Kubernetes objects: service config files, kustomize's own file, Keptn's shipyard
-      if (['mapping.yaml', 'git-targets.yaml', 'bridge-values.yaml'].some(n => file.endsWith(n)) && !doc.kind) continue
+      if (['mapping.yaml', 'git-targets.yaml', 'bridge-values.yaml', 'keptn-values.yaml', 'job-executor-config.yaml'].some(n => file.endsWith(n)) && !doc.kind) continue
       if (doc.kind === 'Shipyard' || String(doc.apiVersion).startsWith('kustomize.config.k8s.io/')) continue
       t.ok(doc.apiVersion && doc.kind && doc.metadata?.name, `${file}: ${doc.kind}/${doc.metadata?.name} has apiVersion, kind, metadata.name`)
     }
@@ -229,16 +229,91 @@ t.test('mapping.yaml and git-targets.yaml are accepted by the service\'s own par
   // that helm renders the chart with them: tests/peers/helm.test.ts
 })
 
-t.test('the demo shipyard has dev with delivery (deployment, test, evaluation) and evaluation', async t => {
+// Who takes each task in the demo (Keptn 1.4.5's chart installs no tester and no helm-service):
+// `deployment` keptn-gitops-bridge, `evaluation` lighthouse-service, `approval` approval-service.
+// Not `test` (no tester: Keptn waits 10 minutes for its .started, then fails the sequence) nor
+// `release` (only keptn-contrib's helm-service takes it).
+const demoTakers: Record<string, string> = {
+  deployment: 'keptn-gitops-bridge',
+  evaluation: 'lighthouse-service',
+  approval: 'approval-service'
+}
+const sequencesOf = (shipyard: Doc, stage: string) => new Map<string, Doc[]>(
+  shipyard.spec.stages.find((s: Doc) => s.name === stage).sequences.map((s: Doc) => [s.name, s.tasks as Doc[]]))
+const taskNames = (tasks: Doc[] | undefined) => (tasks ?? []).map(x => x.name)
+
+t.test('the demo shipyard has dev with delivery (deployment, evaluation) and evaluation, every task with a taker', async t => {
   const shipyard = one('deploy/demo/shipyard.yaml')
   t.equal(shipyard.kind, 'Shipyard')
   t.match(shipyard.apiVersion, /^spec\.keptn\.sh\/0\.2\.\d$/)
-  const dev = shipyard.spec.stages.find((s: Doc) => s.name === 'dev')
-  const sequences = new Map<string, string[]>(dev.sequences.map((s: Doc) => [s.name, s.tasks.map((x: Doc) => x.name)]))
-  t.same(sequences.get('delivery'), ['deployment', 'test', 'evaluation'])
-  t.same(sequences.get('evaluation'), ['evaluation'])
+  const sequences = sequencesOf(shipyard, 'dev')
+  t.same(taskNames(sequences.get('delivery')), ['deployment', 'evaluation'])
+  t.same(taskNames(sequences.get('evaluation')), ['evaluation'])
+  for (const stage of shipyard.spec.stages as Doc[]) {
+    for (const sequence of stage.sequences as Doc[]) {
+      for (const task of sequence.tasks as Doc[]) {
+        t.ok(Object.hasOwn(demoTakers, task.name), `${stage.name}.${sequence.name}: task ${task.name} has a taker in the demo (${demoTakers[task.name] ?? 'none'})`)
+      }
+    }
+  }
   const values = one('deploy/demo/bridge-values.yaml')
   t.ok(sequences.has(values.config.triggerSequence), 'TRIGGER_SEQUENCE of the demo is a sequence of the shipyard')
+  t.equal(values.config.keptnProjects, 'podtato', 'KEPTN_PROJECTS: the bridge takes the demo project\'s deployments only')
+})
+
+// shipyard-controller 1.4.5 (models/sequence_execution.go GetNextTriggeredEventData) merges a
+// task's properties into data[<task name>], so they reach lighthouse as data.evaluation.*; and
+// lighthouse (getEvaluationTimestamps on go-utils v0.20.4 timeutils) errors without a window and
+// refuses `end` together with `timeframe`.
+for (const file of ['deploy/demo/shipyard.yaml', 'deploy/demo/shipyard-with-tests.yaml']) {
+  t.test(`${file}: lighthouse gets a window in both sequences, never two`, async t => {
+    const sequences = sequencesOf(one(file), 'dev')
+    const [evaluation] = (sequences.get('delivery') ?? []).filter(x => x.name === 'evaluation')
+    t.ok(evaluation, 'delivery has an evaluation task')
+    // a duration lighthouse parses (Go's time.ParseDuration) and a window of at least a minute
+    t.match(evaluation?.properties?.timeframe, /^\d+m$/, 'delivery: evaluation.properties.timeframe (Keptn-driven: no one else sends a window)')
+    t.ok((parseDuration(evaluation?.properties?.timeframe ?? '0s') ?? 0) >= 60_000, 'at least 1m (go-utils refuses a shorter window)')
+    // GitOps-first: the bridge sends data.evaluation.start/end (EVALUATION_WINDOW)
+    for (const task of sequences.get('evaluation') ?? []) {
+      t.notOk(task.properties?.timeframe, 'evaluation sequence: no timeframe (the bridge sends start/end; lighthouse refuses end with timeframe)')
+    }
+  })
+}
+
+t.test('shipyard-with-tests.yaml is shipyard.yaml plus a test task, which job-executor-config.yaml takes', async t => {
+  const plain = sequencesOf(one('deploy/demo/shipyard.yaml'), 'dev')
+  const tests = sequencesOf(one('deploy/demo/shipyard-with-tests.yaml'), 'dev')
+  t.same(taskNames(tests.get('delivery')), ['deployment', 'test', 'evaluation'])
+  t.same([...tests.keys()], [...plain.keys()], 'the same sequences')
+  t.same(tests.get('evaluation'), plain.get('evaluation'))
+  t.same(tests.get('delivery')!.filter(x => x.name !== 'test'), plain.get('delivery'), 'the same tasks besides test')
+  // job-executor-service 0.3.0's job config (pkg/config: apiVersion v2, actions[].events[].name, tasks[])
+  const job = one('deploy/demo/job-executor-config.yaml')
+  t.equal(job.apiVersion, 'v2')
+  const actions = (job.actions as Doc[]).filter(a => (a.events as Doc[]).some(e => e.name === 'sh.keptn.event.test.triggered'))
+  t.equal(actions.length, 1, 'one action for test.triggered')
+  t.same((job.actions as Doc[]).flatMap(a => (a.events as Doc[]).map(e => e.name)), ['sh.keptn.event.test.triggered'], 'it takes nothing but test')
+  const [task] = actions[0]!.tasks as Doc[]
+  t.match(task!.image, /^[\w./-]+:[\w.-]+$/, 'a pinned image')
+  // the bridge's deployment.finished has empty deploymentURIs: the job names the service's URL itself
+  const url = new URL((task!.args as string[]).at(-1)!)
+  const hr = one('deploy/demo/gitops/apps/dev/helloservice.yaml')
+  const service = read('deploy/demo/gitops/charts/helloservice/templates/service.yaml')
+  t.equal(url.hostname, `${hr.spec.releaseName}.${hr.metadata.namespace}.svc.cluster.local`, 'the Service of the demo release (named after the release)')
+  t.match(service, /name: \{\{ \.Release\.Name \}\}/)
+  t.equal(url.port, '', 'port 80')
+  t.match(service, /port: 80\b/)
+})
+
+t.test('the Keptn values of the demo pull MongoDB from bitnamilegacy, same tag as Keptn 1.4.5 bundles', async t => {
+  const values = one('deploy/demo/keptn-values.yaml')
+  // keptn/keptn 1.4.5 installer/manifests/keptn: mongodb chart 13.9.4 under the alias `mongo`,
+  // image docker.io/bitnami/mongodb:6.0.5-debian-11-r4; Bitnami moved versioned tags to
+  // docker.io/bitnamilegacy (bitnami/containers#83267).
+  t.same(values, { mongo: { image: { registry: 'docker.io', repository: 'bitnamilegacy/mongodb', tag: '6.0.5-debian-11-r4' } } },
+    'only the image, nothing else of Keptn\'s defaults changed')
+  // mongodb 13.9.4 / common 2.2.4 does not check image names: no allowInsecureImages
+  t.notOk(values.global, 'no global.security.allowInsecureImages (that chart version has no such check)')
 })
 
 t.test('the demo README names files that exist and the commands of both flows', async t => {
@@ -250,6 +325,29 @@ t.test('the demo README names files that exist and the commands of both flows', 
     'ghcr.io/podtato-head/podtato-server:v0.3.2', 'flux reconcile', 'git commit', 'flux bootstrap', 'kubectl apply', 'helm install']) {
     t.ok(readme.includes(command), command)
   }
+  // every file of deploy/demo is named in its README
+  for (const file of readdirSync(demo).filter(f => f !== 'README.md')) t.ok(readme.includes(file), `names ${file}`)
+})
+
+t.test('the demo README: Keptn installed with the demo values, the walk to the sequence\'s end, no macOS-only commands', async t => {
+  const readme = read('deploy/demo/README.md')
+  t.match(readme, /helm install keptn keptn\/keptn --version 1\.4\.5 [^\n]*\\\n\s*-f \$BRIDGE\/deploy\/demo\/keptn-values\.yaml/, 'helm install keptn … -f keptn-values.yaml')
+  t.match(readme, /bitnami\/containers#83267/, 'says why')
+  t.match(readme, /keptn create project podtato --shipyard=\$BRIDGE\/deploy\/demo\/shipyard\.yaml/, 'the default shipyard')
+  t.match(readme, /--shipyard=\$BRIDGE\/deploy\/demo\/shipyard-with-tests\.yaml/, 'the variant, with its tester')
+  t.match(readme, /https:\/\/github\.com\/keptn\/keptn\/releases\/download\/1\.4\.5\/keptn-1\.4\.5-linux-amd64\.tar\.gz/, 'where the keptn CLI comes from')
+  for (const tool of ['kubectl', 'helm', 'flux', 'keptn', 'jq', 'git', 'kind', 'openssl', 'curl', 'docker']) {
+    t.match(readme.slice(0, readme.indexOf('## 1.')), new RegExp(`\`${tool}\``), `${tool} is among the prerequisites`)
+  }
+  for (const step of ['--watch', '--keptn-context', 'port-forward svc/keptn-gitops-bridge', 'localhost:8081/bridge', ':v9.9.9', 'UpgradeFailed', 'dev.delivery.finished', 'dev.evaluation.finished', 'EVALUATION_WINDOW', 'KEPTN_PROJECTS', 'send-test-event -- -h']) {
+    t.ok(readme.includes(step), step)
+  }
+  // the commands must run on Linux as they are
+  for (const [what, re] of [['sed -i \'\' (BSD only)', /sed -i ''/], ['open (macOS)', /^\s*open /m], ['pbcopy', /pbcopy/], ['brew', /\bbrew /]] as const) {
+    t.notMatch(readme, re, `no ${what}`)
+  }
+  // the troubleshooting row on alert-providers says the truth: v1beta3 Providers have no status
+  t.match(readme, /`flux get alert-providers`[^\n]*no status[^\n]*notification-controller/, 'alert-providers: always Ready, the Secret shows in notification-controller')
 })
 
 t.test('Argo CD: webhook service, templates and triggers line up with the bridge', async t => {

@@ -564,7 +564,10 @@ const notKubernetes: Record<string, string> = {
   'deploy/examples/mapping.yaml': 'the bridge\'s MAPPING_FILE (checked by its own parser in tests/deploy/manifests.test.ts)',
   'deploy/demo/git-targets.yaml': 'the bridge\'s GIT_TARGETS file (checked by its own parser in tests/deploy/manifests.test.ts)',
   'deploy/demo/bridge-values.yaml': 'helm values for deploy/chart (rendered and decoded here as a value set)',
-  'deploy/demo/shipyard.yaml': 'Keptn\'s shipyard (spec.keptn.sh), read by the Keptn control plane, not by Kubernetes'
+  'deploy/demo/shipyard.yaml': 'Keptn\'s shipyard (spec.keptn.sh), read by the Keptn control plane, not by Kubernetes',
+  'deploy/demo/shipyard-with-tests.yaml': 'Keptn\'s shipyard, the variant with a test task (checked in tests/deploy/manifests.test.ts)',
+  'deploy/demo/keptn-values.yaml': 'helm values for Keptn\'s own chart (keptn/keptn 1.4.5), not of this repository (checked in tests/deploy/manifests.test.ts)',
+  'deploy/demo/job-executor-config.yaml': 'job-executor-service\'s job configuration, a Keptn resource (checked in tests/deploy/manifests.test.ts)'
 }
 const isChartFile = (path: string) => chartDirs.some(c => path.startsWith(c + '/'))
 
