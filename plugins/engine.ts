@@ -26,5 +26,7 @@ export default fp(async (app) => {
   app.decorate('engine', bridge.engine)
   if (bridge.observing) app.decorate('observed', bridge.observed)
   app.addHook('onReady', async () => bridge.start())
-  app.addHook('preClose', async () => await bridge.stop())
+  // onClose comes after the server has finished its requests in flight: one still confirming a
+  // pushed event with Keptn may yet hand work to Git delivery or the store.
+  app.addHook('onClose', async () => await bridge.stop())
 }, { name: 'engine', dependencies: ['store', 'keptn-client', 'metrics', 'config'] })

@@ -138,7 +138,6 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
           clock,
           logger
         })
-        stops.push(observer.stop)
       }
       workers.push(startDeadlines({ store, clock, logger, metrics, timeoutMs: config.deploymentTimeoutMs }))
       if (config.keptn.apiUrl && config.keptn.pollIntervalMs > 0) {
@@ -167,6 +166,8 @@ export async function createBridge (deps: BridgeDeps): Promise<Bridge> {
       }
     },
     async stop () {
+      // Observation and the other producers first, so nothing is queued for a stopped delivery.
+      await observer?.stop()
       await Promise.all(workers.map(w => w.stop()))
       await delivery.stop()
       await Promise.all(stops.map(stop => stop()))

@@ -217,6 +217,7 @@ export function createDelivery (deps: DeliveryDeps & { intervalMs: number, inFli
     start () {
       if (worker || stopped) return
       worker = startWorker<number>('delivery', async shards => {
+        if (stopped) return 0
         const round = await deliveryRound(deps, shards, inFlight)
         return round.more ? round.leased : 0
       }, deps.intervalMs, deps.logger)

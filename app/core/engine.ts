@@ -267,7 +267,9 @@ export function createEngine (deps: EngineDeps) {
         finished: finishedFrom(result, mapping.service, now),
         trigger: sequence && result.outcome === 'success' && !result.observedIn ? sequenceFor(result, mapping, sequence, now, options.evaluationWindowMs) : undefined,
         holdMs: result.observedIn ? 0 : holdFor(result),
-        dedupeTtlMs: options.dedupeTtlMs,
+        // An observed state is read again every round, age no bar: it is marked for as long as any
+        // deployment it could finish may be pending.
+        dedupeTtlMs: result.observedIn ? Math.max(options.dedupeTtlMs, options.deploymentTimeoutMs) : options.dedupeTtlMs,
         retentionMs: options.retentionMs,
         now
       }

@@ -243,3 +243,24 @@ withKeptnFake(t, 'with a MAPPING_FILE, an unlabelled HelmRelease a rule maps is 
   await fake.waitFor(f => ofType(f, 'finished').length === 1)
   t.match(finishedOf(fake)[0], { triggeredid: ev.id, data: { status: 'succeeded', message: /observed in the HelmRelease podtato-dev\/helloservice status/ } })
 })
+
+withKeptnFake(t, 'a rollout a webhook reported for one deployment is not taken by observation for another expecting something else', async (t, fake) => {
+  const { kube, common } = await setup(t, fake)
+  const app = await build(t, common)
+  const image = (tag: string) => ({ configurationChange: { values: { image: `ghcr.io/podtato-head/podtato-server:v${tag}` } } })
+  const older = await trigger(app, fake, image('0.3.1'))
+  const newer = await trigger(app, fake, image('0.3.2'))
+  kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', labels, { status: helmStatus(Date.now() + 1000, '0.3.2') })
+  const res = await app.inject(fluxRequest(fluxEvent({ metadata: { revision: '0.3.2', 'app-version': '0.3.2', 'keptn-project': 'podtato', 'keptn-stage': 'dev', 'keptn-service': 'helloservice' } })))
+  t.match(res.json(), { status: 'accepted', triggeredId: newer.id }, 'the webhook finishes the deployment of 0.3.2')
+  const rounds = kube.listCalls()
+  await waitFor('two observation rounds', () => kube.listCalls() >= rounds + 6)
+  await outboxDrained(app)
+  t.same(finishedOf(fake).map(e => e.triggeredid), [newer.id], 'the 0.3.1 deployment is not finished by the same rollout')
+  const [pending] = (await app.inject('/api/v1/deployments')).json().pending as Array<{ triggeredId: string }>
+  t.equal(pending?.triggeredId, older.id, 'still pending: a webhook for 0.3.1, or the deadline, decides it')
+
+  kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', labels, { status: helmStatus(Date.now() + 2000, '0.3.1') })
+  await fake.waitFor(f => ofType(f, 'finished').length === 2)
+  t.match(finishedOf(fake)[1], { triggeredid: older.id, data: { status: 'succeeded', message: /observed in the HelmRelease/ } }, 'a state naming 0.3.1 does')
+})

@@ -37,6 +37,7 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
   const { store, clock, logger } = deps
   const writer = createGitWriter({ workDir: deps.workDir, tokenFile: deps.tokenFile, sshKeyFile: deps.sshKeyFile, receiver: deps.receiver, logger })
   const inFlight = new Set<Promise<void>>()
+  let closed = false
 
   const finish = async (td: TriggeredDeployment, status: 'succeeded' | 'errored', message: string, commit?: string) => {
     const result: FinishedResult = {
@@ -115,6 +116,12 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     try {
       written = await writer.write(target, { ...td, image }, beforePush)
     } catch (err) {
+      // Shutting down is no failure of the write: the claim runs out and another replica (or this
+      // one after its restart, when the event is seen again) writes it.
+      if (closed) {
+        logger.info(log, 'shutting down: the Git write is left for the next holder of its claim')
+        return 'abandoned'
+      }
       logger.error({ ...log, err: (err as Error).message }, 'could not write the change to Git')
       await finish(td, 'errored', `Could not write ${image} to Git (${target.file}@${target.branch}): ${(err as Error).message}`)
       return 'failed'
@@ -140,10 +147,12 @@ export function createGitDelivery (deps: GitDeliveryDeps) {
     },
     /** A triggered deployment taken on, or seen again while pending: write it unless done or claimed. */
     onTriggered (td: TriggeredDeployment) {
+      if (closed) return
       const job = write(td).catch(err => logger.error({ err }, 'git delivery failed')).finally(() => inFlight.delete(job))
       inFlight.add(job)
     },
     async close () {
+      closed = true
       await Promise.all(inFlight)
       await writer.close()
     }

@@ -6,6 +6,7 @@ import type { DeploymentResult, ObjectRef, TriggeredDeployment } from '../types.
 import type { KubernetesResolver } from '../mapping/kubernetes.js'
 import { serviceKeyString } from '../store.js'
 import { startWorker, type Worker } from '../worker.js'
+import { resultMatches } from '../choose-pending.js'
 import { readStatus, type KubeObject } from './read-status.js'
 
 /** What observation last saw for a pending deployment (status page, /api/v1/deployments). */
@@ -70,6 +71,7 @@ export function startObserver (deps: ObserverDeps): Observer {
   const served = new Map<string, string>()
   const absentSince = new Map<string, number>()
   const warned = new Map<string, number>()
+  const handed = new Set<string>()
 
   const warnOnce = (key: string, obj: object, msg: string) => {
     const last = warned.get(key)
@@ -78,13 +80,20 @@ export function startObserver (deps: ObserverDeps): Observer {
     logger.warn(obj, msg)
   }
 
-  async function listEverywhere (apiVersion: string, plural: string, selector: string | undefined) {
+  // One LIST per namespace (OBSERVE_NAMESPACES) or one for all. A namespace the RBAC forbids is
+  // warned about and skipped; the others still count. A 404 means the kind or version is not served.
+  async function listEverywhere (kind: Kind, apiVersion: string, selector: string | undefined) {
     const namespaces = deps.namespaces?.length ? deps.namespaces : [undefined]
     const items: Array<Record<string, unknown>> = []
     for (const namespace of namespaces) {
-      const found = await deps.kubernetes.list(apiVersion, plural, selector, namespace)
-      if (!('items' in found)) return found
-      items.push(...found.items)
+      const found = await deps.kubernetes.list(apiVersion, kind.plural, selector, namespace)
+      if ('items' in found) {
+        items.push(...found.items)
+        continue
+      }
+      if (found.cause === '404') return found
+      warnOnce(`${kind.kind}|${namespace ?? ''}|${found.cause}`, { kind: kind.kind, apiVersion, namespace, cause: found.cause, reason: found.message },
+        `cannot list ${kind.kind} objects${namespace ? ` in ${namespace}` : ''}; observing without them (check the bridge's RBAC)`)
     }
     return { items }
   }
@@ -92,18 +101,16 @@ export function startObserver (deps: ObserverDeps): Observer {
   async function listKind (kind: Kind, selector: string | undefined): Promise<KubeObject[]> {
     const since = absentSince.get(kind.kind)
     if (since !== undefined && deps.clock() - since < recheckAbsentMs) return []
-    const versions = served.has(kind.kind) ? [served.get(kind.kind)!] : kind.apiVersions
+    // The version that answered last first; if it is gone (Flux dropped it), every version again.
+    const cached = served.get(kind.kind)
+    const versions = cached ? [cached, ...kind.apiVersions.filter(v => v !== cached)] : kind.apiVersions
     for (const apiVersion of versions) {
-      const found = await listEverywhere(apiVersion, kind.plural, selector)
+      const found = await listEverywhere(kind, apiVersion, selector)
       if ('items' in found) {
         served.set(kind.kind, apiVersion)
         absentSince.delete(kind.kind)
         return found.items.map(item => ({ apiVersion, kind: kind.kind, ...item }) as KubeObject)
       }
-      if (found.cause === '404') continue
-      warnOnce(`${kind.kind}|${found.cause}`, { kind: kind.kind, apiVersion, cause: found.cause, reason: found.message },
-        `cannot list ${kind.kind} objects; observing without them (check the bridge's RBAC)`)
-      return []
     }
     served.delete(kind.kind)
     absentSince.set(kind.kind, deps.clock())
@@ -124,21 +131,23 @@ export function startObserver (deps: ObserverDeps): Observer {
     }
     const projects = [...new Set(pending.map(td => td.project))].sort()
     const selector = deps.everyObject ? undefined : `${deps.projectLabel} in (${projects.join(',')})`
-    const objectsOf = new Map<string, Array<{ kind: Kind, object: KubeObject }>>()
+    const objectsOf = new Map<string, Array<{ kind: Kind, object: KubeObject, ref: ObjectRef }>>()
     for (const kind of observedKinds) {
       for (const object of await listKind(kind, selector)) {
         const meta = object.metadata ?? {}
         if (!meta.name) continue
-        const ref: ObjectRef = { kind: kind.kind, namespace: meta.namespace ?? '', name: meta.name, apiVersion: object.apiVersion }
+        // An Application maps (and is reported) by its destination namespace, as on the webhook path.
+        const destination = kind.kind === 'Application' ? (object.spec?.destination as { namespace?: unknown } | undefined)?.namespace : undefined
+        const ref: ObjectRef = { kind: kind.kind, namespace: typeof destination === 'string' && destination !== '' ? destination : meta.namespace ?? '', name: meta.name, apiVersion: object.apiVersion }
         if (meta.uid) ref.uid = meta.uid
         const mapping = await deps.resolve({ object: ref, metadata: meta.annotations ?? {}, labels: meta.labels ?? {} }).catch(() => undefined)
         if (!mapping) continue
         const key = serviceKeyString(mapping)
         if (!byService.has(key)) continue
-        objectsOf.set(key, [...(objectsOf.get(key) ?? []), { kind, object }])
+        objectsOf.set(key, [...(objectsOf.get(key) ?? []), { kind, object, ref }])
       }
     }
-    let handed = 0
+    let handedCount = 0
     for (const [key, tds] of byService) {
       const objects = objectsOf.get(key) ?? []
       const lines: string[] = []
@@ -146,15 +155,22 @@ export function startObserver (deps: ObserverDeps): Observer {
       // Only a state reached after every pending deployment of the service was triggered: the
       // engine picks which one it finishes, and none may be finished by a state older than itself.
       const newest = Math.max(...tds.map(td => td.receivedAt))
-      for (const { kind, object } of objects) {
+      for (const { kind, object, ref } of objects) {
         const name = `${kind.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`
         const observed = readStatus(object, now)
-        const counts = observed.outcome !== 'none' && observed.at !== undefined && observed.at > newest
+        // Only a state naming what a pending deployment expects (its version or commit), or the one
+        // pending deployment when it expects nothing comparable. Never a fallback onto a deployment
+        // expecting something else: that state may be the very rollout a webhook already reported
+        // for another deployment (a webhook and an observation have different identities).
+        const evidence = observed.commit ?? observed.commitHint
+        const specific = tds.some(td => resultMatches(td, observed.versions, evidence)) ||
+          (tds.length === 1 && tds[0]!.version === undefined && tds[0]!.commit === undefined)
+        const counts = observed.outcome !== 'none' && observed.at !== undefined && observed.at > newest && specific
         lines.push(`${name}: ${observed.state}${observed.outcome !== 'none' && !counts ? ' (before the deployment was triggered)' : ''}`)
         if (!counts) continue
         const result: DeploymentResult = {
           source: kind.source,
-          object: { kind: kind.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '', ...(object.apiVersion ? { apiVersion: object.apiVersion } : {}) },
+          object: ref,
           outcome: observed.outcome,
           reason: observed.reason,
           message: observed.state,
@@ -170,10 +186,13 @@ export function startObserver (deps: ObserverDeps): Observer {
           deliveryId: createHash('sha256').update(JSON.stringify(['observed', object.metadata?.uid ?? name, name, observed.outcome, observed.at, observed.revision ?? null])).digest('hex'),
           observedIn: name
         }
+        // Handed once per state by this replica: the engine's answer does not change on a repeat.
+        if (handed.has(result.deliveryId)) continue
         try {
-          await deps.accept(result)
-          outcome = observed.outcome === 'success' ? 'success' : 'failure'
-          handed++
+          const answer = await deps.accept(result) as { status?: string } | undefined
+          handed.add(result.deliveryId)
+          handedCount++
+          if (answer?.status === 'accepted') outcome = observed.outcome === 'success' ? 'success' : 'failure'
         } catch (err) {
           logger.warn({ object: result.object, err: (err as Error).message }, 'could not hand an observed outcome over; tried again next round')
         }
@@ -182,7 +201,9 @@ export function startObserver (deps: ObserverDeps): Observer {
         seen.set(td.triggeredId, { checkedAt: now, objects: lines.length > 0 ? lines : ['no HelmRelease, Kustomization or Application maps to this service'], ...(outcome ? { outcome } : {}) })
       }
     }
-    if (handed > 0) logger.debug({ handed }, 'observed outcomes handed to the engine')
+    if (handedCount > 0) logger.debug({ handed: handedCount }, 'observed outcomes handed to the engine')
+    // Forget handed states once nothing is pending for their services any more (bounds the set).
+    if (handed.size > 4 * maxPending) handed.clear()
     // Nothing more is due at once: the next round comes on the timer.
     return 0
   }

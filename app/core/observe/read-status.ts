@@ -96,7 +96,10 @@ function helmRelease (object: KubeObject): Observation {
   if (last.status !== undefined && last.status !== 'deployed') {
     return { outcome: 'none', reason: String(last.status), state: `last release is ${String(last.status)}`, ...facts }
   }
-  const at = latest(time(ready.lastTransitionTime), time(last.lastDeployed), testsDecide ? time(tests?.lastTransitionTime) : undefined)
+  // When it was deployed: history[0].lastDeployed (v2, v2beta2). Ready's transition moves without
+  // a release (DependencyNotReady, HelmChartNotReady and back), so it stands in only for v2beta1.
+  const deployedAt = history.length > 0 ? time(last.lastDeployed) : time(ready.lastTransitionTime)
+  const at = deployedAt === undefined ? undefined : latest(deployedAt, testsDecide ? time(tests?.lastTransitionTime) : undefined)
   return { outcome: 'success', at, reason: ready.reason ?? 'Ready', state: `Ready: chart ${chartVersion ?? '?'}${appVersion ? `, app ${appVersion}` : ''}`, ...facts }
 }
 
@@ -135,8 +138,9 @@ function application (object: KubeObject, now: number): Observation {
   const result = fromArgoNotification({ app }, now)
   const status = object.status as { operationState?: { finishedAt?: string, phase?: string }, health?: { status?: string, lastTransitionTime?: string }, sync?: { status?: string } } | undefined
   const finishedAt = time(status?.operationState?.finishedAt)
-  // An outcome is when the sync finished, or later when health settled (Argo CD 2.x has no health time).
-  const at = result.outcome === 'success' ? latest(finishedAt, time(status?.health?.lastTransitionTime)) : finishedAt ?? time(status?.health?.lastTransitionTime)
+  // An outcome belongs to a sync operation: the gate is when it finished. Health may settle later
+  // (and flaps move health.lastTransitionTime without a sync), so it never dates the outcome alone.
+  const at = finishedAt === undefined ? undefined : result.outcome === 'success' ? latest(finishedAt, time(status?.health?.lastTransitionTime)) : finishedAt
   const state = `sync ${status?.sync?.status ?? '?'}, operation ${status?.operationState?.phase ?? 'none'}, health ${status?.health?.status ?? '?'}`
   return {
     outcome: result.outcome,

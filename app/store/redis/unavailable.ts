@@ -1,8 +1,8 @@
 import { StoreUnavailableError, type Store } from '../../core/store.js'
 
 // ioredis' and Redis' own words for "away for now": disconnected, timed out, failing over, loading,
-// or a write not yet on enough replicas. Only this module reads them; callers see the typed error.
-const transient = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Command timed out|CLUSTERDOWN|TRYAGAIN|MOVED|ASK |READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels|All sentinels are unreachable|Connection in subscriber mode/i
+// busy with a script, out of memory, or a write not yet on enough replicas. Only this module reads them; callers see the typed error.
+const transient = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Command timed out|CLUSTERDOWN|TRYAGAIN|MOVED|ASK |READONLY|LOADING|MASTERDOWN|NOREPLICAS|Reached the max retries|Failed to refresh slots|None of the sentinels|All sentinels are unreachable|Connection in subscriber mode|^BUSY |^OOM /i
 
 /** A Redis error that means "retry later" becomes a StoreUnavailableError; others pass unchanged. */
 export function typed (err: unknown): unknown {

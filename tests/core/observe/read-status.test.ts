@@ -18,11 +18,11 @@ const edited = (object: KubeObject, edit: (status: Record<string, any>) => void)
   return copy
 }
 
-t.test('HelmRelease v2 Ready and deployed: success when the later of Ready and lastDeployed says', async t => {
+t.test('HelmRelease v2 Ready and deployed: success when history[0].lastDeployed says', async t => {
   const seen = read(o.helmReleaseDeployed)
   t.same(seen, {
     outcome: 'success',
-    at: at('2026-05-04T10:02:30Z'),
+    at: at('2026-05-04T10:02:05Z'),
     reason: 'UpgradeSucceeded',
     state: `Ready: chart ${o.chartVersion}, app 0.3.2`,
     versions: ['0.3.2'],
@@ -31,7 +31,11 @@ t.test('HelmRelease v2 Ready and deployed: success when the later of Ready and l
   }, 'versions from history[0].appVersion, revision the chart version, its +hex a commit hint, never a commit')
   t.notOk('commit' in seen, 'a chart version names no commit')
   const deployedLater = edited(o.helmReleaseDeployed, s => { s.history[0].lastDeployed = '2026-05-04T10:02:45Z' })
-  t.equal(read(deployedLater).at, at('2026-05-04T10:02:45Z'), 'lastDeployed when it is the later one')
+  t.equal(read(deployedLater).at, at('2026-05-04T10:02:45Z'), 'a later release moves it')
+  // helm-controller sets Ready False on DependencyNotReady or HelmChartNotReady and back to True
+  // without a release: that moves Ready's transition time, never when the chart was deployed.
+  const readyFlapped = edited(o.helmReleaseDeployed, s => { s.conditions.find((c: { type: string }) => c.type === 'Ready').lastTransitionTime = '2026-05-04T11:00:00Z' })
+  t.equal(read(readyFlapped).at, at('2026-05-04T10:02:05Z'), 'a Ready flap without a release does not make an old release new')
 })
 
 t.test('HelmRelease v2 from an OCIRepository: the chart version\'s +hex are the digest\'s, no commit hint', async t => {
@@ -89,7 +93,9 @@ t.test('HelmRelease v2 with spec.test.enable: not final until TestSuccess is Tru
 t.test('HelmRelease v2 with spec.test.ignoreFailures: failed tests do not hold a Ready release', async t => {
   // helm-controller internal/reconcile/release.go summarize() leaves TestSuccess out of Ready when
   // spec.test.ignoreFailures, so Ready True is final with TestSuccess False.
-  t.match(read(o.helmReleaseTestsFailedIgnored), { outcome: 'success', at: at('2026-05-04T10:02:30Z') }, 'Ready True decides')
+  const seen = read(o.helmReleaseTestsFailedIgnored)
+  t.match(seen, { outcome: 'success' }, 'Ready True decides')
+  t.equal(seen.at, Date.parse((o.helmReleaseTestsFailedIgnored.status as { history: Array<{ lastDeployed: string }> }).history[0]!.lastDeployed), 'deployed at, not when the tests failed')
 })
 
 t.test('HelmRelease v2 history[0].status failed while Ready True: not final', async t => {
