@@ -26,19 +26,22 @@ function segment (value: string, what: string): string {
 }
 
 /** The API prefix for an apiVersion: `v1` is the core group under /api, `group/version` under /apis. */
-function apiPrefix (ref: ObjectRef): string {
-  const apiVersion = ref.apiVersion || fallbackApiVersions[ref.kind.toLowerCase()]
-  if (!apiVersion) throw new Error(`no apiVersion for kind '${ref.kind}' and no known default`)
+function apiPrefix (apiVersion: string): string {
   const parts = apiVersion.split('/')
   if (parts.length === 1) return `/api/${segment(parts[0]!, 'apiVersion')}`
   if (parts.length === 2) return `/apis/${segment(parts[0]!, 'API group')}/${segment(parts[1]!, 'API version')}`
   throw new Error(`invalid apiVersion '${apiVersion}'`)
 }
 
+/** The API server path that LISTs a kind (by its plural), in one namespace or in all. */
+export function collectionPath (apiVersion: string, plural: string, namespace?: string): string {
+  const scope = namespace ? `/namespaces/${segment(namespace, 'namespace')}` : ''
+  return `${apiPrefix(apiVersion)}${scope}/${segment(plural, 'kind')}`
+}
+
 /** The API server path that GETs one object; throws when the reference cannot name one. */
 export function objectPath (ref: ObjectRef): string {
-  const plural = segment(pluralOf(ref.kind), 'kind')
-  const name = segment(ref.name, 'name')
-  const scope = ref.namespace ? `/namespaces/${segment(ref.namespace, 'namespace')}` : ''
-  return `${apiPrefix(ref)}${scope}/${plural}/${name}`
+  const apiVersion = ref.apiVersion || fallbackApiVersions[ref.kind.toLowerCase()]
+  if (!apiVersion) throw new Error(`no apiVersion for kind '${ref.kind}' and no known default`)
+  return `${collectionPath(apiVersion, pluralOf(ref.kind), ref.namespace || undefined)}/${segment(ref.name, 'name')}`
 }

@@ -6,7 +6,7 @@ import type { Log } from '../log.js'
 import type { ObjectRef } from '../types.js'
 import type { Mapping, Resolver } from './types.js'
 import { defaultLabelKeys, mappingFromLabels, type LabelKeys } from './labels-resolver.js'
-import { objectPath } from './kubernetes-paths.js'
+import { collectionPath, objectPath } from './kubernetes-paths.js'
 
 export interface KubernetesResolverOptions {
   apiUrl: string
@@ -219,15 +219,19 @@ export function createKubernetesResolver (opts: KubernetesResolverOptions): Kube
       return undefined
     },
     async list (apiVersion, plural, labelSelector, namespace) {
-      const group = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
-      const prefix = namespace ? `${group}/namespaces/${encodeURIComponent(namespace)}` : group
+      let path: string
+      try {
+        path = collectionPath(apiVersion, plural, namespace)
+      } catch (err) {
+        return { cause: 'bad-path', message: (err as Error).message }
+      }
       const items: Array<Record<string, unknown>> = []
       let next: string | undefined
       do {
         const query = new URLSearchParams({ limit: String(LIST_PAGE) })
         if (labelSelector) query.set('labelSelector', labelSelector)
         if (next) query.set('continue', next)
-        const found = await fetchObject(`${prefix}/${encodeURIComponent(plural)}?${query}`, 'application/json')
+        const found = await fetchObject(`${path}?${query}`, 'application/json')
         if ('cause' in found) {
           // A kind the cluster does not serve (404) is not an error: observation skips it.
           if (found.cause !== '404') opts.onError?.('list', found.cause)

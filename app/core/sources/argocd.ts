@@ -43,6 +43,18 @@ function latest (...times: Array<string | undefined>): number | undefined {
 }
 
 /**
+ * The object an Application is reported and mapped as: named by its destination namespace (where
+ * it deploys), as mapping rules are written, not the namespace the Application lives in.
+ */
+export function applicationRef (app: ArgoApplication): ObjectRef {
+  const { metadata } = app
+  const object: ObjectRef = { kind: 'Application', namespace: app.spec?.destination?.namespace ?? metadata.namespace ?? '', name: metadata.name }
+  if (app.apiVersion) object.apiVersion = app.apiVersion
+  if (metadata.uid) object.uid = metadata.uid
+  return object
+}
+
+/**
  * Translates an Argo CD notification (`{"app": {{toJson .app}}}`) into a DeploymentResult. The
  * Application's labels and annotations travel with it, so mapping needs no Kubernetes look-up.
  * `now` (the service's clock) is when it happened if the Application names no time.
@@ -66,9 +78,7 @@ export function fromArgoNotification ({ app }: ArgoNotification, now: number): D
   const syncFailed = op?.phase === 'Failed' || op?.phase === 'Error'
   const tags = syncFailed ? [] : (status?.summary?.images ?? []).map(imageTag).filter((t): t is string => t !== undefined)
   const versions = [...new Set([...tags.map(normaliseVersion), ...revisions.flatMap(r => versionsFromRevision(r))])]
-  const object: ObjectRef = { kind: 'Application', namespace: app.spec?.destination?.namespace ?? metadata.namespace ?? '', name: metadata.name }
-  if (app.apiVersion) object.apiVersion = app.apiVersion
-  if (metadata.uid) object.uid = metadata.uid
+  const object = applicationRef(app)
   // Equal for repeated notifications of one state of one sync; a new sync or state is a new delivery.
   const identity = JSON.stringify([metadata.uid ?? `${metadata.namespace ?? ''}/${metadata.name}`, revision ?? null, op?.phase ?? null, status?.health?.status ?? null, op?.finishedAt ?? null, outcome])
   return {
