@@ -28,15 +28,16 @@ export function startUniformRegistration (opts: UniformRegistrationOptions): { s
   let running: Promise<void> = Promise.resolve()
 
   async function register (): Promise<void> {
-    id = (await client.register(registration)).id
-    logger.info({ registrationId: id }, 'registered with Keptn uniform')
+    try {
+      id = (await client.register(registration)).id
+      logger.info({ registrationId: id }, 'registered with Keptn uniform')
+    } catch (err) {
+      logger.warn({ err }, 'Keptn uniform registration failed; retrying')
+    }
   }
 
   async function tick (): Promise<void> {
-    if (id === undefined) {
-      await register().catch(err => logger.warn({ err }, 'Keptn uniform registration failed; retrying'))
-      return
-    }
+    if (id === undefined) return await register()
     try {
       await client.heartbeat(id)
     } catch (err) {
@@ -47,7 +48,7 @@ export function startUniformRegistration (opts: UniformRegistrationOptions): { s
       // Keptn forgets registrations it has not heard from (1–2 minutes): register again at once.
       logger.info({ registrationId: id }, 'Keptn no longer knows this registration (heartbeat 404); registering again')
       id = undefined
-      await register().catch(err => logger.warn({ err }, 'Keptn uniform registration failed; retrying'))
+      await register()
     }
   }
 

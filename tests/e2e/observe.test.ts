@@ -257,8 +257,9 @@ withKeptnFake(t, 'a rollout a webhook reported for one deployment is not taken b
   await waitFor('two observation rounds', () => kube.listCalls() >= rounds + 6)
   await outboxDrained(app)
   t.same(finishedOf(fake).map(e => e.triggeredid), [newer.id], 'the 0.3.1 deployment is not finished by the same rollout')
-  const [pending] = (await app.inject('/api/v1/deployments')).json().pending as Array<{ triggeredId: string }>
+  const [pending] = (await app.inject('/api/v1/deployments')).json().pending as Array<{ triggeredId: string, observed: { objects: string[] } | null }>
   t.equal(pending?.triggeredId, older.id, 'still pending: a webhook for 0.3.1, or the deadline, decides it')
+  t.match(pending?.observed?.objects, [/HelmRelease podtato-dev\/helloservice: Ready: chart 0\.3\.2.*\(names no version or commit a pending deployment expects\)/], 'the page says why it was not taken')
 
   kube.setObject('helm.toolkit.fluxcd.io/v2', 'HelmRelease', 'podtato-dev', 'helloservice', labels, { status: helmStatus(Date.now() + 2000, '0.3.1') })
   await fake.waitFor(f => ofType(f, 'finished').length === 2)

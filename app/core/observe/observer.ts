@@ -8,6 +8,8 @@ import { serviceKeyString } from '../store.js'
 import { startWorker, type Worker } from '../worker.js'
 import { resultMatches } from '../choose-pending.js'
 import { readStatus, type KubeObject } from './read-status.js'
+import { applicationRef } from '../sources/argocd.js'
+import type { ArgoApplication } from '../../../schemas/argocd-notification.js'
 
 /** What observation last saw for a pending deployment (status page, /api/v1/deployments). */
 export interface Seen {
@@ -137,9 +139,9 @@ export function startObserver (deps: ObserverDeps): Observer {
         const meta = object.metadata ?? {}
         if (!meta.name) continue
         // An Application maps (and is reported) by its destination namespace, as on the webhook path.
-        const destination = kind.kind === 'Application' ? (object.spec?.destination as { namespace?: unknown } | undefined)?.namespace : undefined
-        const ref: ObjectRef = { kind: kind.kind, namespace: typeof destination === 'string' && destination !== '' ? destination : meta.namespace ?? '', name: meta.name, apiVersion: object.apiVersion }
-        if (meta.uid) ref.uid = meta.uid
+        const ref: ObjectRef = kind.kind === 'Application'
+          ? applicationRef(object as unknown as ArgoApplication)
+          : { kind: kind.kind, namespace: meta.namespace ?? '', name: meta.name, ...(object.apiVersion ? { apiVersion: object.apiVersion } : {}), ...(meta.uid ? { uid: meta.uid } : {}) }
         const mapping = await deps.resolve({ object: ref, metadata: meta.annotations ?? {}, labels: meta.labels ?? {} }).catch(() => undefined)
         if (!mapping) continue
         const key = serviceKeyString(mapping)
@@ -165,8 +167,11 @@ export function startObserver (deps: ObserverDeps): Observer {
         const evidence = observed.commit ?? observed.commitHint
         const specific = tds.some(td => resultMatches(td, observed.versions, evidence)) ||
           (tds.length === 1 && tds[0]!.version === undefined && tds[0]!.commit === undefined)
-        const counts = observed.outcome !== 'none' && observed.at !== undefined && observed.at > newest && specific
-        lines.push(`${name}: ${observed.state}${observed.outcome !== 'none' && !counts ? ' (before the deployment was triggered)' : ''}`)
+        const final = observed.outcome !== 'none'
+        const after = observed.at !== undefined && observed.at > newest
+        const counts = final && after && specific
+        const why = !final || counts ? '' : !after ? ' (before the deployment was triggered)' : ' (names no version or commit a pending deployment expects)'
+        lines.push(`${name}: ${observed.state}${why}`)
         if (!counts) continue
         const result: DeploymentResult = {
           source: kind.source,
@@ -202,7 +207,8 @@ export function startObserver (deps: ObserverDeps): Observer {
       }
     }
     if (handedCount > 0) logger.debug({ handed: handedCount }, 'observed outcomes handed to the engine')
-    // Forget handed states once nothing is pending for their services any more (bounds the set).
+    // Bounded: past four states per pending deployment, forget them all (a state handed again is a
+    // duplicate to the engine, answered without effect).
     if (handed.size > 4 * maxPending) handed.clear()
     // Nothing more is due at once: the next round comes on the timer.
     return 0
