@@ -6,12 +6,12 @@ import { startServer, type ServerChild } from './lib/children.js'
 import { allowedStatuses, bodyLimits, fuzzCase, type FuzzCase, type FuzzOptions } from './fuzz-cases.js'
 import { mb, slope } from './lib/stats.js'
 import { stopRedis } from './lib/redis.js'
+import { env } from './lib/env.js'
 
 // `npm run bench:fuzz`: thousands of hostile requests over HTTP to a real bridge process with
 // Redis. Findings: a status outside 200/202/400/401/413/415, a request that crashes or blocks the
 // bridge (slow, or no answer within FUZZ_TIMEOUT_MS), heap growth. Replay one case with FUZZ_SEED,
 // FUZZ_FROM=<i> and FUZZ_CASES=<i+1>.
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const count = env('FUZZ_CASES', 10_000)
 const from = env('FUZZ_FROM', 0)
 const concurrency = env('FUZZ_CONCURRENCY', 4)

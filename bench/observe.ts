@@ -15,12 +15,12 @@ import { sleep, waitFor } from '../tests/helpers/wait.js'
 import { drained } from './lib/pending.js'
 import { prng } from './lib/prng.js'
 import { mb, median, percentile, table } from './lib/stats.js'
+import { env } from './lib/env.js'
 
 // `npm run bench:observe` (#18): what OBSERVE_INTERVAL costs and how fast it finishes a deployment.
 // One process: the bridge (buildApp, in-memory store), the Kubernetes fake holding the HelmReleases
 // and the strict Keptn fake. The pending deployments are pushed through the bridge's own
 // /events/keptn, and their `.started` delivered, before observation is let in.
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const objectCount = env('BENCH_OBSERVE_OBJECTS', 5000)
 const pendingCount = env('BENCH_OBSERVE_PENDING', 1000)
 const intervalMs = env('BENCH_OBSERVE_INTERVAL_MS', 2000)

@@ -9,10 +9,10 @@ import { fluxFor, fluxHeaders, services, sign, type Signed } from './lib/flux.js
 import { prng } from './lib/prng.js'
 import { mb, slope, table } from './lib/stats.js'
 import { receivedByResult, stopRedis } from './lib/redis.js'
+import { env } from './lib/env.js'
 
 // `npm run bench:soak`: mixed traffic at a bounded rate for SOAK_MINUTES (default 10); RSS and
 // heap (after a forced GC) sampled every 10 s after a warm-up; least-squares slope in MB/min.
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const minutes = env('SOAK_MINUTES', 10)
 const rate = env('SOAK_RATE', 100)
 const durationMs = minutes * 60_000

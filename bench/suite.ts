@@ -5,10 +5,10 @@ import { throughput } from './throughput.js'
 import { correlation } from './correlation.js'
 import { e2eLatency } from './e2e-latency.js'
 import { stopRedis } from './lib/redis.js'
+import { env } from './lib/env.js'
 
 // The default suite: throughput against bare Fastify, correlation at scale, end-to-end latency.
 // Every knob is an environment variable so a slower machine can shorten the run.
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (name: string) => !only || only.includes(name)
 
